@@ -1,0 +1,86 @@
+//! Errors of the analysis stage. Every message names the input file and says how to fix the problem.
+
+use std::path::PathBuf;
+
+/// Why an analysis could not be done.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyzeError {
+    /// The input path does not exist or cannot be read.
+    #[error("cannot read '{path}': {source} (check the path and its permissions)")]
+    Unreadable {
+        /// The input file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not an SQLite database at all.
+    #[error("'{path}' is not an SQLite database ({detail}); give an nsys SQLite export (`nsys export --type sqlite FILE.nsys-rep`) or a .nsys-rep report")]
+    NotSqlite {
+        /// The input file.
+        path: PathBuf,
+        /// What was found instead.
+        detail: String,
+    },
+    /// The file is an SQLite database that is damaged (truncated, corrupt).
+    #[error("'{path}' is a damaged SQLite database ({detail}); re-export it with `nsys export --type sqlite --force-overwrite true REPORT.nsys-rep`")]
+    Corrupt {
+        /// The input file.
+        path: PathBuf,
+        /// SQLite's message.
+        detail: String,
+    },
+    /// The file is a valid SQLite database without any nsys table.
+    #[error("'{path}' is an SQLite database but not an nsys export (no StringIds, CUPTI_*, NVTX_EVENTS or TARGET_INFO_* tables); export the report with `nsys export --type sqlite`")]
+    NotNsysExport {
+        /// The input file.
+        path: PathBuf,
+    },
+    /// A table has a column whose values cannot be read as the nsys schema says.
+    #[error("'{path}': table {table}, column {column}: {detail}; the export does not follow the nsys schema (re-export it with `nsys export --type sqlite`)")]
+    BadColumn {
+        /// The input file.
+        path: PathBuf,
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A binary report was given but `nsys` is not installed.
+    #[error("'{path}' is a binary nsys report and `nsys` is not on PATH: install Nsight Systems, or export it elsewhere with `nsys export --type sqlite --output FILE.sqlite {path}` and analyze the .sqlite")]
+    NsysMissing {
+        /// The input file.
+        path: PathBuf,
+    },
+    /// `nsys export` failed.
+    #[error("`nsys export` failed on '{path}' (exit {status}): {stderr}")]
+    NsysExportFailed {
+        /// The input file.
+        path: PathBuf,
+        /// Exit status.
+        status: String,
+        /// Last lines of nsys's stderr.
+        stderr: String,
+    },
+    /// An output file or folder cannot be written.
+    #[error("cannot write '{path}': {source} (choose another folder with --out)")]
+    Write {
+        /// The output path.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A serialization error while writing a table.
+    #[error("cannot write table '{path}': {detail}")]
+    Serialize {
+        /// The output path.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = AnalyzeError> = std::result::Result<T, E>;

@@ -1,0 +1,173 @@
+//! # latency-anatomy-analyze
+//!
+//! Reads an Nsight Systems SQLite export (`nsys export --type sqlite report.nsys-rep`) and attributes GPU time
+//! to kernels, kernel classes, NVTX ranges (prefill vs decode) and memory operations.
+//!
+//! ```no_run
+//! use latency_anatomy_analyze::{analyze_file, write_tables, Options, Format};
+//! let tables = analyze_file("report.sqlite".as_ref(), &Options::default())?;
+//! println!("{} kernels, {:.1}% of kernel time inside NVTX ranges", tables.summary.kernels, tables.summary.attributed_pct);
+//! write_tables(&tables, "out".as_ref(), &[Format::Csv, Format::Json])?;
+//! # Ok::<(), latency_anatomy_analyze::AnalyzeError>(())
+//! ```
+//!
+//! One analysis per module, each producing one documented table ([`tables`]):
+//! [`kernels`] (`kernels.csv`), [`nvtx`] (`nvtx_ranges.csv`), [`classes`] (`classes.csv`), [`memory`]
+//! (`memory.csv`), [`timeline`] (`timeline.csv`, `gaps.csv`). All of them share one launch [`attribution`]
+//! (GPU op → API call → NVTX ranges), built once per trace.
+#![deny(missing_docs)]
+
+pub mod attribution;
+pub mod classes;
+pub mod classify;
+pub mod error;
+pub mod kernels;
+pub mod memory;
+pub mod nvtx;
+pub mod stats;
+pub mod tables;
+pub mod timeline;
+pub mod trace;
+
+use std::path::Path;
+
+pub use error::{AnalyzeError, Result};
+pub use tables::Tables;
+
+/// Options of an analysis.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// NVTX range names that mark phases; kernels are assigned to the innermost enclosing phase range.
+    /// Default is `["prefill", "decode"]`.
+    pub phases: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { phases: vec!["prefill".into(), "decode".into()] }
+    }
+}
+
+/// Output formats of [`write_tables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One CSV file per table.
+    Csv,
+    /// `tables.json` with every table.
+    Json,
+}
+
+/// Runs every analysis on a loaded trace.
+pub fn analyze_trace(trace: &trace::Trace, opts: &Options) -> Tables {
+    let attr = attribution::Attribution::build(trace);
+    let kernels = kernels::kernel_table(trace);
+    let nvtx_ranges = nvtx::range_table(trace, &attr);
+    let (classes, phases) = classes::class_table(trace, &attr, &opts.phases);
+    let memory = memory::memory_table(trace);
+    let (timeline, gaps) = timeline::timeline_tables(trace, &attr);
+
+    let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
+    let n_kernels = trace.kernels.len();
+    let attributed_ns: i64 =
+        (0..n_kernels).filter(|&i| !attr.ranges_of(i).is_empty()).map(|i| attr.ops[i].end - attr.ops[i].start).sum();
+    let summary = tables::Summary {
+        kernels: n_kernels as u64,
+        kernel_names: trace.kernels.iter().map(|k| k.name).collect::<std::collections::BTreeSet<_>>().len() as u64,
+        kernel_ns,
+        memops: trace.memops.len() as u64,
+        memop_ns: trace.memops.iter().map(|m| m.end - m.start).sum(),
+        nvtx_ranges: trace.ranges.len() as u64,
+        kernels_with_launch: attr.launch[..n_kernels].iter().filter(|l| l.is_some()).count() as u64,
+        attributed_ns,
+        attributed_pct: tables::r2(stats::pct(attributed_ns as i128, kernel_ns as i128)),
+        phases,
+    };
+    let mut info = trace.info.clone();
+    let missing = n_kernels as u64 - summary.kernels_with_launch;
+    if missing > 0 && !trace.api.is_empty() {
+        info.notes.push(format!(
+            "{missing} of {n_kernels} kernel(s) have no matching CUDA API call (same correlationId and process); they count in every table but cannot be attributed to NVTX ranges"
+        ));
+    }
+    Tables { schema: tables::TABLES_SCHEMA, info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps }
+}
+
+/// Loads and analyzes the nsys SQLite export at `path`.
+pub fn analyze_file(path: &Path, opts: &Options) -> Result<Tables> {
+    let trace = trace::load(path)?;
+    Ok(analyze_trace(&trace, opts))
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that no half-written file is left
+/// looking complete.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.partial",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
+    ));
+    std::fs::write(&tmp, bytes).map_err(|source| AnalyzeError::Write { path: path.to_path_buf(), source })?;
+    std::fs::rename(&tmp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        AnalyzeError::Write { path: path.to_path_buf(), source }
+    })
+}
+
+fn csv_bytes<T: serde::Serialize>(rows: &[T], path: &Path, header: &[&str]) -> Result<Vec<u8>> {
+    let ser = |e: csv::Error| AnalyzeError::Serialize { path: path.to_path_buf(), detail: e.to_string() };
+    let mut w = csv::WriterBuilder::new().has_headers(rows.is_empty().then_some(false).unwrap_or(true)).from_writer(Vec::new());
+    if rows.is_empty() {
+        // An empty table still has its header, so scripts can read it.
+        w.write_record(header).map_err(ser)?;
+    }
+    for r in rows {
+        w.serialize(r).map_err(ser)?;
+    }
+    w.into_inner().map_err(|e| AnalyzeError::Serialize { path: path.to_path_buf(), detail: e.to_string() })
+}
+
+/// The CSV files [`write_tables`] writes, with their headers.
+pub const CSV_FILES: [(&str, &[&str]); 6] = [
+    ("kernels.csv", &["device", "name", "short_name", "class", "instances", "total_ns", "pct_gpu_time", "avg_ns", "med_ns", "min_ns", "max_ns", "stddev_ns"]),
+    ("nvtx_ranges.csv", &["range", "style", "instances", "cpu_total_ns", "cpu_avg_ns", "gpu_total_ns", "gpu_inclusive_ns", "kernels", "kernels_innermost", "gpu_proj_total_ns", "gpu_proj_instances"]),
+    ("classes.csv", &["phase", "class", "instances", "total_ns", "pct_phase_time"]),
+    ("memory.csv", &["device", "kind", "operation", "count", "bytes", "total_ns", "avg_ns", "min_ns", "max_ns", "achieved_gb_s", "peak_gb_s"]),
+    ("timeline.csv", &["device", "gpu", "kernels", "memops", "first_start_ns", "last_end_ns", "span_ns", "busy_ns", "kernel_busy_ns", "kernel_sum_ns", "memop_sum_ns", "utilization_pct", "idle_ns", "idle_gaps", "largest_gap_ns", "launch_api_ns", "launch_latency_med_ns", "short_kernels", "short_kernel_ns", "short_kernel_api_ns"]),
+    ("gaps.csv", &["device", "rank", "start_ns", "end_ns", "gap_ns", "before", "after"]),
+];
+
+/// Writes the tables into `dir` (created if needed) in the given formats.
+pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
+    if formats.contains(&Format::Csv) {
+        for (file, header) in CSV_FILES {
+            let path = dir.join(file);
+            let bytes = match file {
+                "kernels.csv" => csv_bytes(&t.kernels, &path, header)?,
+                "nvtx_ranges.csv" => csv_bytes(&t.nvtx_ranges, &path, header)?,
+                "classes.csv" => csv_bytes(&t.classes, &path, header)?,
+                "memory.csv" => csv_bytes(&t.memory, &path, header)?,
+                "timeline.csv" => csv_bytes(&t.timeline, &path, header)?,
+                _ => csv_bytes(&t.gaps, &path, header)?,
+            };
+            write_atomic(&path, &bytes)?;
+        }
+    }
+    if formats.contains(&Format::Json) {
+        let path = dir.join("tables.json");
+        let mut bytes = serde_json::to_vec_pretty(t)
+            .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })?;
+        bytes.push(b'\n');
+        write_atomic(&path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Reads a `tables.json` written by [`write_tables`].
+pub fn read_tables(path: &Path) -> Result<Tables> {
+    let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
+    serde_json::from_slice(&bytes).map_err(|e| AnalyzeError::Serialize {
+        path: path.to_path_buf(),
+        detail: format!("not a tables.json written by `latency-anatomy analyze` ({e})"),
+    })
+}

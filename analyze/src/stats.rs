@@ -1,0 +1,91 @@
+//! Small numeric helpers shared by the analyses: summary statistics and interval unions.
+
+/// Summary of a set of integer durations (ns) or sizes (bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Summary {
+    /// Number of values.
+    pub count: u64,
+    /// Sum.
+    pub total: i128,
+    /// Mean.
+    pub avg: f64,
+    /// Median (mean of the two middle values for an even count), as nsys's `median()`.
+    pub med: f64,
+    /// Minimum.
+    pub min: i64,
+    /// Maximum.
+    pub max: i64,
+    /// Sample standard deviation (n − 1 in the denominator; 0 for a single value), as nsys's `stdev()`.
+    pub stddev: f64,
+}
+
+/// Summarizes `values` (sorted in place).
+pub fn summarize(values: &mut [i64]) -> Summary {
+    if values.is_empty() {
+        return Summary::default();
+    }
+    values.sort_unstable();
+    let n = values.len();
+    let total: i128 = values.iter().map(|&v| v as i128).sum();
+    let avg = total as f64 / n as f64;
+    let med = if n % 2 == 1 { values[n / 2] as f64 } else { (values[n / 2 - 1] as f64 + values[n / 2] as f64) / 2.0 };
+    let stddev = if n > 1 {
+        let ss: f64 = values.iter().map(|&v| (v as f64 - avg).powi(2)).sum();
+        (ss / (n as f64 - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Summary { count: n as u64, total, avg, med, min: values[0], max: values[n - 1], stddev }
+}
+
+/// Merges intervals `[start, end)` into disjoint sorted ones. Intervals with `end <= start` are dropped.
+pub fn union(intervals: &mut [(i64, i64)]) -> Vec<(i64, i64)> {
+    intervals.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for &(s, e) in intervals.iter() {
+        if e <= s {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Total length of disjoint intervals.
+pub fn covered(disjoint: &[(i64, i64)]) -> i64 {
+    disjoint.iter().map(|(s, e)| e - s).sum()
+}
+
+/// Percentage `part / whole × 100`, 0 when `whole` is 0.
+pub fn pct(part: i128, whole: i128) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_stddev_follow_nsys() {
+        let s = summarize(&mut [4, 1, 3, 2]);
+        assert_eq!(s.med, 2.5);
+        assert_eq!(s.total, 10);
+        assert!((s.stddev - 1.2909944487358056).abs() < 1e-12);
+        assert_eq!(summarize(&mut [7]).stddev, 0.0);
+        assert_eq!(summarize(&mut []).count, 0);
+    }
+
+    #[test]
+    fn union_merges_overlaps_and_touching() {
+        let u = union(&mut [(5, 7), (0, 2), (1, 3), (3, 4), (9, 9)]);
+        assert_eq!(u, vec![(0, 4), (5, 7)]);
+        assert_eq!(covered(&u), 6);
+    }
+}

@@ -1,0 +1,12 @@
+//! # latency-anatomy-reports
+//!
+//! Renders the tables written by `latency-anatomy analyze` (`tables.json`) as a markdown report and as a
+//! short text summary. Pure functions from [`Tables`] to text: the report can be re-rendered on any machine
+//! from the tables alone (`latency-anatomy report DIR`).
+#![deny(missing_docs)]
+
+pub mod markdown;
+pub mod units;
+
+pub use analyze::Tables;
+pub use markdown::{render_markdown, render_summary, ReportOptions};

@@ -1,0 +1,327 @@
+//! The markdown report (`report.md`) and the stdout summary.
+
+use std::fmt::Write;
+
+use analyze::Tables;
+
+use crate::units::{fmt_bytes, fmt_ns, fmt_pct};
+
+/// Rendering options.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReportOptions {
+    /// Rows in the top-kernels and top-ranges tables. Default is 15.
+    pub top: usize,
+    /// Longest kernel or range name shown before it is cut with "…". Default is 90 characters.
+    pub max_name: usize,
+}
+
+impl ReportOptions {
+    /// Options with `top` rows in the top tables.
+    pub fn with_top(top: usize) -> Self {
+        ReportOptions { top, ..Default::default() }
+    }
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions { top: 15, max_name: 90 }
+    }
+}
+
+/// Escapes text for a markdown table cell: no name can break the table, start HTML, or format text.
+pub fn escape_cell(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max) + 8);
+    let mut n = 0usize;
+    for c in s.chars() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        n += 1;
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '`' => out.push_str("&#96;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '*' | '_' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn table(out: &mut String, header: &[&str], align_right: &[bool], rows: &[Vec<String>]) {
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let sep: Vec<&str> = align_right.iter().map(|&r| if r { "--:" } else { "---" }).collect();
+    let _ = writeln!(out, "|{}|", sep.join("|"));
+    for r in rows {
+        let _ = writeln!(out, "| {} |", r.join(" | "));
+    }
+    out.push('\n');
+}
+
+fn gpu_line(t: &Tables) -> String {
+    if t.info.gpus.is_empty() {
+        return "unknown (no TARGET_INFO_GPU)".into();
+    }
+    let mut names: Vec<String> = Vec::new();
+    for g in &t.info.gpus {
+        let label = if g.memory_bandwidth_bps > 0 {
+            format!("{} ({}/s peak DRAM)", g.name, fmt_bytes(g.memory_bandwidth_bps as f64))
+        } else {
+            g.name.clone()
+        };
+        names.push(label);
+    }
+    // Collapse identical GPUs: "8 × NVIDIA H100".
+    let mut grouped: Vec<(String, usize)> = Vec::new();
+    for n in names {
+        match grouped.iter_mut().find(|(m, _)| *m == n) {
+            Some(g) => g.1 += 1,
+            None => grouped.push((n, 1)),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(n, c)| if c > 1 { format!("{c} × {}", escape_cell(&n, 200)) } else { escape_cell(&n, 200) })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Renders the markdown report of one analysis.
+pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
+    let mut out = String::new();
+    let s = &t.summary;
+    let file = std::path::Path::new(&t.info.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let _ = writeln!(out, "# GPU time attribution — {}\n", escape_cell(&file, 200));
+    let _ = writeln!(out, "- **nsys version:** {} (export schema {})", escape_cell(&t.info.nsys_version, 60), escape_cell(&t.info.schema_version, 60));
+    let _ = writeln!(out, "- **GPUs:** {}", gpu_line(t));
+    if s.kernels == 0 && s.memops == 0 {
+        let _ = writeln!(out, "- **No GPU activity:** this export has no CUDA kernels and no memory operations{}.", if s.nvtx_ranges > 0 { format!(" ({} NVTX ranges, CPU only)", s.nvtx_ranges) } else { String::new() });
+    } else {
+        let _ = writeln!(out, "- **Kernels:** {} executions of {} kernels, {} of GPU time; {} memcpy/memset ({}).", s.kernels, s.kernel_names, fmt_ns(s.kernel_ns as f64), s.memops, fmt_ns(s.memop_ns as f64));
+        if s.nvtx_ranges > 0 {
+            let _ = writeln!(out, "- **Attributed to NVTX ranges:** {} of kernel time ({} of {} kernels launched inside a range).", fmt_pct(s.attributed_pct), fmt_ns(s.attributed_ns as f64), fmt_ns(s.kernel_ns as f64));
+        } else {
+            let _ = writeln!(out, "- **NVTX:** the trace has no NVTX ranges, so no time can be attributed to phases.");
+        }
+        if !s.phases.is_empty() {
+            let _ = writeln!(out, "- **Phases found:** {}.", s.phases.join(", "));
+        }
+    }
+    for n in &t.info.notes {
+        let _ = writeln!(out, "- **Note:** {}", escape_cell(n, 400));
+    }
+    out.push('\n');
+
+    if !t.kernels.is_empty() {
+        let _ = writeln!(out, "## Top kernels\n");
+        let multi = t.timeline.len() > 1;
+        let mut header = vec![];
+        if multi {
+            header.push("GPU");
+        }
+        header.extend(["Kernel", "Class", "Time %", "Total", "Instances", "Avg", "Med", "Min", "Max"]);
+        let mut align = vec![];
+        if multi {
+            align.push(true);
+        }
+        align.extend([false, false, true, true, true, true, true, true, true]);
+        let rows: Vec<Vec<String>> = t
+            .kernels
+            .iter()
+            .take(o.top)
+            .map(|k| {
+                let mut r = vec![];
+                if multi {
+                    r.push(k.device.to_string());
+                }
+                r.extend([
+                    escape_cell(&k.name, o.max_name),
+                    k.class.clone(),
+                    fmt_pct(k.pct_gpu_time),
+                    fmt_ns(k.total_ns as f64),
+                    k.instances.to_string(),
+                    fmt_ns(k.avg_ns),
+                    fmt_ns(k.med_ns),
+                    fmt_ns(k.min_ns as f64),
+                    fmt_ns(k.max_ns as f64),
+                ]);
+                r
+            })
+            .collect();
+        table(&mut out, &header, &align, &rows);
+        if t.kernels.len() > o.top {
+            let _ = writeln!(out, "{} more kernels in `kernels.csv`.\n", t.kernels.len() - o.top);
+        }
+    }
+
+    if !t.classes.is_empty() {
+        let _ = writeln!(out, "## Kernel classes\n");
+        let phases: Vec<&str> = {
+            let mut v: Vec<&str> = Vec::new();
+            for c in &t.classes {
+                if !v.contains(&c.phase.as_str()) {
+                    v.push(&c.phase);
+                }
+            }
+            v
+        };
+        for p in phases {
+            let rows: Vec<Vec<String>> = t
+                .classes
+                .iter()
+                .filter(|c| c.phase == p)
+                .map(|c| vec![c.class.clone(), fmt_pct(c.pct_phase_time), fmt_ns(c.total_ns as f64), c.instances.to_string()])
+                .collect();
+            let title = if p == "all" { "whole trace".to_string() } else { format!("phase `{}`", escape_cell(p, 60)) };
+            let _ = writeln!(out, "**{title}**\n");
+            table(&mut out, &["Class", "Share", "Time", "Ops"], &[false, true, true, true], &rows);
+        }
+    }
+
+    if !t.nvtx_ranges.is_empty() {
+        let _ = writeln!(out, "## NVTX ranges\n");
+        let _ = writeln!(out, "GPU time is attributed by launch: a kernel belongs to a range when the API call that launched it lies inside the range on the same thread. *Innermost* counts each kernel once, in its deepest range; *inclusive* counts it in every enclosing range (as `nsys stats -r nvtxkernsum`). *GPU projection* spans the first launched op's start to the last op's end.\n");
+        let rows: Vec<Vec<String>> = t
+            .nvtx_ranges
+            .iter()
+            .take(o.top)
+            .map(|r| {
+                vec![
+                    escape_cell(&r.range, o.max_name),
+                    r.instances.to_string(),
+                    fmt_ns(r.cpu_total_ns as f64),
+                    fmt_ns(r.gpu_total_ns as f64),
+                    fmt_ns(r.gpu_inclusive_ns as f64),
+                    r.kernels.to_string(),
+                    fmt_ns(r.gpu_proj_total_ns as f64),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &["Range", "Instances", "CPU time", "GPU (innermost)", "GPU (inclusive)", "Kernels", "GPU projection"],
+            &[false, true, true, true, true, true, true],
+            &rows,
+        );
+        if t.nvtx_ranges.len() > o.top {
+            let _ = writeln!(out, "{} more ranges in `nvtx_ranges.csv`.\n", t.nvtx_ranges.len() - o.top);
+        }
+    }
+
+    if !t.memory.is_empty() {
+        let _ = writeln!(out, "## Memory operations\n");
+        let rows: Vec<Vec<String>> = t
+            .memory
+            .iter()
+            .map(|m| {
+                vec![
+                    m.device.to_string(),
+                    m.kind.clone(),
+                    m.count.to_string(),
+                    fmt_bytes(m.bytes as f64),
+                    fmt_ns(m.total_ns as f64),
+                    format!("{:.2} GB/s", m.achieved_gb_s),
+                    if m.peak_gb_s > 0.0 { format!("{:.0} GB/s", m.peak_gb_s) } else { "–".into() },
+                ]
+            })
+            .collect();
+        table(&mut out, &["GPU", "Kind", "Count", "Bytes", "Time", "Achieved", "Peak DRAM"], &[true, false, true, true, true, true, true], &rows);
+        let _ = writeln!(out, "Host↔device copies are limited by the link (PCIe/NVLink), not DRAM; compare only DtoD and memset with the DRAM peak.\n");
+    }
+
+    if !t.timeline.is_empty() {
+        let _ = writeln!(out, "## GPU utilization and idle time\n");
+        let rows: Vec<Vec<String>> = t
+            .timeline
+            .iter()
+            .map(|d| {
+                vec![
+                    d.device.to_string(),
+                    escape_cell(&d.gpu, 40),
+                    fmt_ns(d.span_ns as f64),
+                    fmt_ns(d.busy_ns as f64),
+                    fmt_pct(d.utilization_pct),
+                    format!("{} ({})", fmt_ns(d.idle_ns as f64), d.idle_gaps),
+                    fmt_ns(d.largest_gap_ns as f64),
+                    format!("{} / {}", d.short_kernels, d.kernels),
+                    fmt_ns(d.launch_latency_med_ns),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &["GPU", "Name", "Span", "Busy", "Utilization", "Idle (gaps)", "Largest gap", "Launch-bound kernels", "Median launch latency"],
+            &[true, false, true, true, true, true, true, true, true],
+            &rows,
+        );
+        let _ = writeln!(out, "Busy time is the union of kernel and copy intervals over all streams (overlap counted once). A kernel is *launch-bound* when it ran shorter than its launch call took on the CPU.\n");
+        if !t.gaps.is_empty() {
+            let rows: Vec<Vec<String>> = t
+                .gaps
+                .iter()
+                .filter(|g| g.rank <= 5)
+                .map(|g| vec![g.device.to_string(), g.rank.to_string(), fmt_ns(g.gap_ns as f64), escape_cell(&g.before, 50), escape_cell(&g.after, 50)])
+                .collect();
+            let _ = writeln!(out, "**Largest idle gaps**\n");
+            table(&mut out, &["GPU", "#", "Gap", "Preceding op", "Following op"], &[true, true, true, false, false], &rows);
+        }
+    }
+    let _ = writeln!(out, "Tables: `kernels.csv`, `nvtx_ranges.csv`, `classes.csv`, `memory.csv`, `timeline.csv`, `gaps.csv`, `tables.json`.");
+    out
+}
+
+/// A short plain-text summary for the terminal.
+pub fn render_summary(t: &Tables, top: usize) -> String {
+    let mut out = String::new();
+    let s = &t.summary;
+    let _ = writeln!(out, "{} — nsys {}, {} GPU(s)", t.info.file, t.info.nsys_version, t.info.gpus.len());
+    if s.kernels == 0 && s.memops == 0 {
+        let what = if s.nvtx_ranges > 0 { format!("{} NVTX ranges, CPU only", s.nvtx_ranges) } else { "nothing to attribute".to_string() };
+        let _ = writeln!(out, "no CUDA kernels or memory operations in this export ({what})");
+        return out;
+    }
+    let _ = writeln!(out, "{} kernels ({} names), {} kernel time; {} memcpy/memset ({})", s.kernels, s.kernel_names, fmt_ns(s.kernel_ns as f64), s.memops, fmt_ns(s.memop_ns as f64));
+    for k in t.kernels.iter().take(top) {
+        let name: String = k.short_name.chars().filter(|c| !c.is_control()).take(60).collect();
+        let _ = writeln!(out, "  {:>6}  {:>11}  {:<13} {}", fmt_pct(k.pct_gpu_time), fmt_ns(k.total_ns as f64), k.class, name);
+    }
+    if s.nvtx_ranges > 0 {
+        let _ = writeln!(out, "NVTX: {} ranges; {} of kernel time launched inside a range", s.nvtx_ranges, fmt_pct(s.attributed_pct));
+    } else {
+        let _ = writeln!(out, "NVTX: none in this trace");
+    }
+    for p in &s.phases {
+        let total: i64 = t.classes.iter().filter(|c| &c.phase == p).map(|c| c.total_ns).sum();
+        let top_class = t.classes.iter().find(|c| &c.phase == p);
+        if let Some(c) = top_class {
+            let _ = writeln!(out, "  phase {p}: {} GPU time, {} {}", fmt_ns(total as f64), fmt_pct(c.pct_phase_time), c.class);
+        }
+    }
+    for d in &t.timeline {
+        let _ = writeln!(out, "GPU {}: {} busy of {} span ({}), {} idle gaps", d.device, fmt_ns(d.busy_ns as f64), fmt_ns(d.span_ns as f64), fmt_pct(d.utilization_pct), d.idle_gaps);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_are_escaped() {
+        let e = escape_cell("a|b`c<script>x\ny*z_", 100);
+        assert_eq!(e, "a\\|b&#96;c&lt;script&gt;x y\\*z\\_");
+        assert!(!e.contains('\n'));
+        assert_eq!(escape_cell("abcdef", 3), "abc…");
+    }
+}
