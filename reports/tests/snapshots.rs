@@ -1,0 +1,75 @@
+//! Snapshot tests of `report.md` on real exports (TensorRT per-layer NVTX, PyTorch `emit_nvtx`, nvFuser) and on
+//! a synthetic export with hostile kernel names. Review changes with `cargo insta review`.
+
+use std::path::{Path, PathBuf};
+
+use analyze::{analyze_file, Options};
+use latency_anatomy_reports::{render_markdown, ReportOptions};
+
+fn realdata() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/realdata");
+    if d.is_dir() {
+        return Some(d);
+    }
+    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "../shared/realdata is missing; CI must have it");
+    eprintln!("SKIPPED: ../shared/realdata is missing");
+    None
+}
+
+fn report(rel: &str) -> Option<String> {
+    let dir = realdata()?;
+    let t = analyze_file(&dir.join(rel), &Options::default()).unwrap();
+    Some(render_markdown(&t, &ReportOptions::default()))
+}
+
+#[test]
+fn tensorrt_per_layer_nvtx() {
+    let Some(md) = report("LeiWang1999+memfusion_artifact/report1.sqlite") else { return };
+    insta::assert_snapshot!(md);
+}
+
+#[test]
+fn pytorch_emit_nvtx() {
+    let Some(md) = report("MohanadOdema+DLProf/nsys_profile.sqlite") else { return };
+    insta::assert_snapshot!(md);
+}
+
+#[test]
+fn nvfuser() {
+    let Some(md) = report("NVIDIA+Fuser/ee4fcf30/report1.sqlite") else { return };
+    insta::assert_snapshot!(md);
+}
+
+#[test]
+fn hostile_names_cannot_break_the_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("evil.sqlite");
+    rusqlite::Connection::open(&p)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE StringIds(id INTEGER PRIMARY KEY, value TEXT);
+             INSERT INTO StringIds VALUES (1, 'a|b`c` <script>alert(1)</script>
+             | --- | injected row |'), (2, '**bold** [link](http://x) # h');
+             CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL(start INTEGER, end INTEGER, deviceId INTEGER, demangledName INTEGER, shortName INTEGER);
+             INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (0, 100, 0, 1, 1), (200, 250, 0, 2, 2);",
+        )
+        .unwrap();
+    let t = analyze_file(&p, &Options::default()).unwrap();
+    let md = render_markdown(&t, &ReportOptions::default());
+    // Every row of every table has exactly as many unescaped pipes as the table's header.
+    let pipes = |line: &str| line.match_indices('|').filter(|(i, _)| *i == 0 || &line[i - 1..*i] != "\\").count();
+    let mut header: Option<usize> = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        match header {
+            None => header = Some(pipes(line)),
+            Some(h) => assert_eq!(pipes(line), h, "{line}"),
+        }
+    }
+    assert!(!md.contains("<script>"));
+    assert!(!md.contains("`c`"));
+    insta::assert_snapshot!(md);
+}

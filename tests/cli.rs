@@ -1,0 +1,240 @@
+//! End-to-end tests of the `latency-anatomy` binary: real exports, bad inputs, `.nsys-rep` input made by a
+//! real `nsys profile`, and re-rendering a report from its tables.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn bin() -> Command {
+    Command::cargo_bin("latency-anatomy").unwrap()
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn realdata() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    if d.is_dir() {
+        return Some(d);
+    }
+    assert!(!in_ci(), "../shared/realdata is missing; CI must have it");
+    eprintln!("SKIPPED: ../shared/realdata is missing (the real nsys exports beside the checkout)");
+    None
+}
+
+fn nsys() -> Option<PathBuf> {
+    let p = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("nsys")).find(|p| p.is_file()));
+    if p.is_none() {
+        assert!(!in_ci(), "`nsys` is not on PATH; CI must install Nsight Systems");
+        eprintln!("SKIPPED: `nsys` is not on PATH (install Nsight Systems as .ci/run does)");
+    }
+    p
+}
+
+/// Runs the binary on `input`, expecting failure; returns stderr. Checks the contract for bad input:
+/// non-zero exit, one line naming the file, no panic, no report left behind.
+fn fails_cleanly(input: &Path, out: &Path) -> String {
+    let assert = bin().arg("analyze").arg(input).arg("--out").arg(out).assert().failure().code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(!stderr.contains("panicked"), "panic on {}: {stderr}", input.display());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
+    assert!(stderr.starts_with("Error: "), "{stderr}");
+    assert!(stderr.contains(&input.display().to_string()), "error must name the file: {stderr}");
+    assert!(!out.join("report.md").exists(), "no report for a failed analysis");
+    stderr
+}
+
+#[test]
+fn analyzes_a_real_export() {
+    let Some(dir) = realdata() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let input = dir.join("LeiWang1999+memfusion_artifact/report1.sqlite");
+    bin()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("36 kernels (14 names)"))
+        .stdout(predicate::str::contains("100.0% of kernel time launched inside a range"));
+    for f in ["kernels.csv", "nvtx_ranges.csv", "classes.csv", "memory.csv", "timeline.csv", "gaps.csv", "tables.json", "report.md"] {
+        assert!(out.path().join(f).is_file(), "{f} missing");
+    }
+    let header = std::fs::read_to_string(out.path().join("kernels.csv")).unwrap();
+    assert!(header.starts_with("device,name,short_name,class,instances,total_ns,pct_gpu_time,avg_ns,med_ns,min_ns,max_ns,stddev_ns\n"));
+    let ranges = std::fs::read_to_string(out.path().join("nvtx_ranges.csv")).unwrap();
+    assert!(ranges.starts_with("range,style,instances,cpu_total_ns,cpu_avg_ns,gpu_total_ns,gpu_inclusive_ns,kernels,"));
+    // `report` re-renders the same markdown from tables.json alone.
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    std::fs::remove_file(out.path().join("report.md")).unwrap();
+    bin().arg("report").arg(out.path()).assert().success();
+    assert_eq!(std::fs::read_to_string(out.path().join("report.md")).unwrap(), md);
+}
+
+#[test]
+fn cpu_only_and_empty_exports_explain_and_succeed() {
+    let Some(dir) = realdata() else { return };
+    for f in ["StellaWava+benchmarking-n-profiling-/report1.sqlite", "amir-ghz+DynamicViT/nsys_profile.sqlite", "CO18326+uvmTorch/report1.sqlite"] {
+        let out = tempfile::tempdir().unwrap();
+        bin()
+            .arg("analyze")
+            .arg(dir.join(f))
+            .arg("--out")
+            .arg(out.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("no CUDA kernels or memory operations in this export"));
+        let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+        assert!(md.contains("No GPU activity"), "{f}");
+    }
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // Random bytes.
+    let junk = tmp.path().join("junk.sqlite");
+    std::fs::write(&junk, (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>()).unwrap();
+    assert!(fails_cleanly(&junk, &out).contains("not an SQLite database"));
+    // Empty file.
+    let empty = tmp.path().join("empty.sqlite");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(fails_cleanly(&empty, &out).contains("empty"));
+    // Missing file.
+    assert!(fails_cleanly(&tmp.path().join("nope.sqlite"), &out).contains("cannot read"));
+    // A directory.
+    let d = tmp.path().join("adir.sqlite");
+    std::fs::create_dir(&d).unwrap();
+    fails_cleanly(&d, &out);
+    // A plain SQLite database without nsys tables.
+    let plain = tmp.path().join("plain.sqlite");
+    rusqlite::Connection::open(&plain).unwrap().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
+    assert!(fails_cleanly(&plain, &out).contains("not an nsys export"));
+    // Unexpected column types.
+    let typed = tmp.path().join("typed.sqlite");
+    rusqlite::Connection::open(&typed)
+        .unwrap()
+        .execute_batch("CREATE TABLE StringIds(id INTEGER PRIMARY KEY, value TEXT); CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL(start, end, demangledName); INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES ('soon', 'later', 1);")
+        .unwrap();
+    let e = fails_cleanly(&typed, &out);
+    assert!(e.contains("CUPTI_ACTIVITY_KIND_KERNEL") && e.contains("start"), "{e}");
+}
+
+#[test]
+fn truncated_exports_fail_cleanly() {
+    let Some(dir) = realdata() else { return };
+    let src = std::fs::read(dir.join("MohanadOdema+DLProf/nsys_profile.sqlite")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    for cut in [10, 100, 4096, 50_000, src.len() / 2, src.len() - 4096] {
+        let p = tmp.path().join(format!("cut{cut}.sqlite"));
+        std::fs::write(&p, &src[..cut]).unwrap();
+        let out = tmp.path().join(format!("out{cut}"));
+        let a = bin().arg("analyze").arg(&p).arg("--out").arg(&out).assert();
+        let o = a.get_output();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("panicked"), "cut {cut}: {stderr}");
+        assert_eq!(o.status.code(), Some(1), "cut {cut} must fail: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "cut {cut}: {stderr}");
+        assert!(stderr.contains(&p.display().to_string()), "cut {cut}: {stderr}");
+        assert!(!out.join("report.md").exists());
+    }
+}
+
+#[test]
+fn unwritable_output_folder_is_reported() {
+    let Some(dir) = realdata() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a_file");
+    std::fs::write(&file, b"x").unwrap();
+    let input = dir.join("p4arth+cuda-perf-sandbox/report1.sqlite");
+    bin()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--out")
+        .arg(file.join("sub"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot write").and(predicate::str::contains("--out")));
+}
+
+#[test]
+fn nsys_rep_without_nsys_says_how_to_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rep = tmp.path().join("run.nsys-rep");
+    std::fs::write(&rep, b"not really").unwrap();
+    bin()
+        .env("PATH", tmp.path())
+        .arg("analyze")
+        .arg(&rep)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("`nsys` is not on PATH").and(predicate::str::contains("nsys export --type sqlite")));
+}
+
+/// A `.nsys-rep` made here by the real `nsys profile --trace=nvtx` of a C program that pushes NVTX ranges
+/// (tests/data/nvtx_phases.c): `analyze` converts it, and the CPU time of each range agrees with
+/// `nsys stats -r nvtxsum` on the same export.
+#[test]
+fn nsys_rep_from_a_real_profile() {
+    let Some(nsys) = nsys() else { return };
+    let include = Path::new("/usr/lib/x86_64-linux-gnu/nsight-systems/target-linux-x64/nvtx/include");
+    let include = if include.is_dir() { include.to_path_buf() } else { nsys.parent().unwrap().join("../target-linux-x64/nvtx/include") };
+    let tmp = tempfile::tempdir().unwrap();
+    let prog = tmp.path().join("prog");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nvtx_phases.c");
+    let cc = StdCommand::new("cc").arg("-O1").arg("-I").arg(&include).arg(&src).arg("-o").arg(&prog).arg("-ldl").output().unwrap();
+    assert!(cc.status.success(), "cc: {}", String::from_utf8_lossy(&cc.stderr));
+    let rep = tmp.path().join("run");
+    let p = StdCommand::new(&nsys)
+        .args(["profile", "--trace=nvtx", "--sample=none", "--cpuctxsw=none", "--force-overwrite=true", "-o"])
+        .arg(&rep)
+        .arg(&prog)
+        .output()
+        .unwrap();
+    assert!(p.status.success(), "nsys profile: {}", String::from_utf8_lossy(&p.stderr));
+    let rep = tmp.path().join("run.nsys-rep");
+    assert!(rep.is_file(), "nsys left no .nsys-rep (importer missing? see .ci/run)");
+    let out = tmp.path().join("out");
+    bin()
+        .arg("analyze")
+        .arg(&rep)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("22 NVTX ranges, CPU only"));
+    let sqlite = out.join("run.sqlite");
+    assert!(sqlite.is_file());
+    let s = StdCommand::new(&nsys)
+        .args(["stats", "-r", "nvtxsum", "--format", "csv", "--force-export=false", "-o"])
+        .arg(tmp.path().join("s"))
+        .arg(&sqlite)
+        .output()
+        .unwrap();
+    assert!(s.status.success());
+    let theirs = csv_rows(&tmp.path().join("s_nvtxsum.csv"));
+    let ours = csv_rows(&out.join("nvtx_ranges.csv"));
+    let expected = [("la_test:rep", 3), ("la_test:prefill", 3), ("la_test:decode", 3), ("la_test:step", 12), ("default_domain", 1)];
+    assert_eq!(theirs.len(), expected.len());
+    for (name, n) in expected {
+        let t = theirs.iter().find(|r| r["Range"] == name).unwrap();
+        let o = ours.iter().find(|r| r["range"] == name).unwrap();
+        assert_eq!(o["instances"], n.to_string());
+        assert_eq!(t["Instances"], n.to_string());
+        assert_eq!(o["cpu_total_ns"], t["Total Time (ns)"], "{name}");
+        assert_eq!(o["style"], "PushPop");
+    }
+}
+
+fn csv_rows(p: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(p).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records().map(|x| h.iter().zip(x.unwrap().iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()).collect()
+}
