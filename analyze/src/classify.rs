@@ -138,7 +138,10 @@ pub const RULES: &[(&str, KernelClass)] = &[
     ("dot_kernel", Gemm),
     // Copies and casts before elementwise: PyTorch wraps copies in `elementwise_kernel<…direct_copy…>`.
     ("copy", CopyCast),
-    ("cast", CopyCast),
+    // Not a bare "cast": PyTorch's `gpu_kernel_impl_nocast<…add…>` is arithmetic.
+    ("cast_", CopyCast),
+    ("_cast", CopyCast),
+    ("castkernel", CopyCast),
     ("convert", CopyCast),
     ("transpose", CopyCast),
     ("permut", CopyCast),
@@ -236,6 +239,7 @@ mod tests {
             ("rmsnorm_bf16", Normalization),
             ("rope_i_bf16", Rotary),
             ("ucopy_bf16", CopyCast),
+            ("cast_f32_bf16", CopyCast),
             ("fast_sum_f32", Reduction),
             ("badd_f32", Elementwise),
         ];
