@@ -194,6 +194,8 @@ pub const RULES: &[(&str, KernelClass)] = &[
     ("usqrt", Elementwise),
     ("uexp", Elementwise),
     ("powf", Elementwise),
+    ("upsample", Elementwise),
+    ("interpolate", Elementwise),
 ];
 
 /// Classifies a kernel by name (the demangled name; the short name works too).
