@@ -24,6 +24,83 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Re-render report.md from the tables.json of an earlier analysis (no trace needed).
     Report(ReportArgs),
+    /// Measure a Qwen2-family model over prompt lengths and batch sizes (the seed-compatible sweep).
+    ///
+    /// Each configuration runs `--warmup` unmeasured and `--reps` measured request batches (prefill plus
+    /// `--gen-tokens` decode steps) under NVTX ranges, and appends one row to the CSV as soon as it finishes.
+    Sweep(SweepArgs),
+}
+
+/// Weights and activation type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DtypeArg {
+    /// IEEE half precision (default on CUDA).
+    Fp16,
+    /// bfloat16.
+    Bf16,
+    /// single precision (default on CPU).
+    Fp32,
+}
+
+/// Model and device flags shared by `sweep` and `capture`.
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// Model: a built-in config with --random-weights (tiny, qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b, qwen2.5-7b),
+    /// a config.json, a local directory (config.json + *.safetensors + tokenizer.json), or a Hugging Face id
+    /// found in the local HF cache. Nothing is ever downloaded.
+    #[arg(long)]
+    pub model: String,
+    /// Use random weights with the model's config: same kernels and timings as the real weights, no download.
+    #[arg(long)]
+    pub random_weights: bool,
+    /// Weights and activation type. Default: fp16 on CUDA, fp32 on CPU.
+    #[arg(long, value_enum)]
+    pub dtype: Option<DtypeArg>,
+    /// Device: cpu, cuda or cuda:N. Default: cuda when this binary has CUDA, else cpu.
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+/// Sweep shape flags shared by `sweep` and `capture`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Decode steps per request batch (always all of them: no early stop at EOS).
+    #[arg(long, default_value_t = 32)]
+    pub gen_tokens: u32,
+    /// Unmeasured runs per configuration.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: u32,
+    /// Measured runs per configuration.
+    #[arg(long, default_value_t = 7)]
+    pub reps: u32,
+    /// Flag a configuration `collapse` when per-token latency or throughput degrades by more than this factor
+    /// relative to the best earlier configuration.
+    #[arg(long, default_value_t = 2.0)]
+    pub collapse_factor: f64,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `sweep` arguments.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Prompt lengths, tokens (comma-separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub seq: Vec<u32>,
+    /// Batch sizes (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub batch_sizes: Vec<u32>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The sweep CSV to write (one row per configuration).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Per-rep timings CSV. Default is `<out stem>.reps.csv` next to --out.
+    #[arg(long)]
+    pub reps_out: Option<PathBuf>,
 }
 
 /// Table formats.
@@ -104,6 +181,82 @@ impl AnalyzeArgs {
             .collect();
         formats.dedup();
         Ok(AnalyzeConfig { input: self.input, out, formats, options, top: self.top, quiet: self.quiet })
+    }
+}
+
+impl ModelArgs {
+    /// Resolves the model, device and dtype.
+    pub fn resolve(&self) -> anyhow::Result<(capture::model::ModelSpec, capture::sweep::DeviceKind, capture::model::Dtype)> {
+        let device = match &self.device {
+            Some(d) => capture::sweep::DeviceKind::parse(d)
+                .ok_or_else(|| anyhow::anyhow!("--device {d}: expected cpu, cuda or cuda:N"))?,
+            None if cfg!(feature = "cuda") => capture::sweep::DeviceKind::Cuda(0),
+            None => capture::sweep::DeviceKind::Cpu,
+        };
+        let dtype = match self.dtype {
+            Some(DtypeArg::Fp16) => capture::model::Dtype::Fp16,
+            Some(DtypeArg::Bf16) => capture::model::Dtype::Bf16,
+            Some(DtypeArg::Fp32) => capture::model::Dtype::Fp32,
+            None if device == capture::sweep::DeviceKind::Cpu => capture::model::Dtype::Fp32,
+            None => capture::model::Dtype::Fp16,
+        };
+        let spec = capture::model::ModelSpec::resolve(&self.model, self.random_weights)?;
+        Ok((spec, device, dtype))
+    }
+}
+
+/// Checks the sweep shape against the model.
+pub fn validate_run(run: &RunArgs, seqs: &[u32], batches: &[u32], max_pos: usize) -> anyhow::Result<()> {
+    if seqs.is_empty() || seqs.contains(&0) {
+        anyhow::bail!("--seq: give positive prompt lengths, e.g. --seq 128,256");
+    }
+    if batches.is_empty() || batches.contains(&0) {
+        anyhow::bail!("--batch-sizes: give positive batch sizes, e.g. --batch-sizes 1,2,4");
+    }
+    if run.reps == 0 {
+        anyhow::bail!("--reps must be at least 1");
+    }
+    if run.gen_tokens == 0 {
+        anyhow::bail!("--gen-tokens must be at least 1 (decode is half of what is measured)");
+    }
+    if !(run.collapse_factor > 1.0) {
+        anyhow::bail!("--collapse-factor must be greater than 1");
+    }
+    let longest = *seqs.iter().max().unwrap() as usize + run.gen_tokens as usize;
+    if longest > max_pos {
+        anyhow::bail!("--seq/--gen-tokens: {longest} positions exceed the model's max_position_embeddings ({max_pos})");
+    }
+    Ok(())
+}
+
+impl SweepArgs {
+    /// Validates the flags into a sweep config.
+    pub fn into_config(self) -> anyhow::Result<capture::sweep::SweepConfig> {
+        let (model, device, dtype) = self.model.resolve()?;
+        validate_run(&self.run, &self.seq, &self.batch_sizes, model.config.max_position_embeddings)?;
+        let mut points = Vec::new();
+        for &s in &self.seq {
+            for &b in &self.batch_sizes {
+                let p = capture::plan::SweepPoint { seq_len: s, batch: b };
+                if !points.contains(&p) {
+                    points.push(p);
+                }
+            }
+        }
+        let reps_out = self.reps_out.unwrap_or_else(|| capture::sweep::SweepConfig::default_reps_path(&self.out));
+        Ok(capture::sweep::SweepConfig {
+            model,
+            dtype,
+            device,
+            points,
+            gen_tokens: self.run.gen_tokens,
+            warmup: self.run.warmup,
+            reps: self.run.reps,
+            collapse_factor: self.run.collapse_factor,
+            out: self.out,
+            reps_out,
+            progress: !self.run.no_progress,
+        })
     }
 }
 

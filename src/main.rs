@@ -3,6 +3,7 @@
 mod cli;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -29,7 +30,43 @@ fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze_cmd(args.into_config()?),
         Command::Report(args) => report_cmd(args),
+        Command::Sweep(args) => sweep_cmd(args.into_config()?),
     }
+}
+
+/// Set by SIGINT/SIGTERM: long runs stop after the current request batch, keeping what is finished.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn install_stop_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            // Second signal: leave now.
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the current run (signal again to quit at once)...");
+    });
+}
+
+fn sweep_cmd(cfg: capture::sweep::SweepConfig) -> anyhow::Result<()> {
+    install_stop_handler();
+    eprintln!(
+        "sweep: {} ({}, {} weights) on {}, {} configuration(s) × ({} warmup + {} reps), {} decode steps",
+        cfg.model.name,
+        cfg.dtype.as_str(),
+        if cfg.model.weights == capture::model::WeightSource::Random { "random" } else { "real" },
+        cfg.device.label(),
+        cfg.points.len(),
+        cfg.warmup,
+        cfg.reps,
+        cfg.gen_tokens
+    );
+    let outcome = capture::sweep::run_sweep(&cfg, &STOP)?;
+    if outcome.interrupted {
+        eprintln!("interrupted: {} configuration(s) finished and saved in {}", outcome.rows.len(), cfg.out.display());
+        std::process::exit(130);
+    }
+    println!("wrote {} and {}", cfg.out.display(), cfg.reps_out.display());
+    Ok(())
 }
 
 fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {

@@ -1,0 +1,68 @@
+//! Errors of the capture stage. Every message names the flag or file at fault and how to fix it.
+
+use std::path::PathBuf;
+
+/// Why a capture step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaptureError {
+    /// A flag has a value that cannot work.
+    #[error("{flag}: {message}")]
+    BadFlag {
+        /// The flag, e.g. `--seq`.
+        flag: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The model could not be found or loaded.
+    #[error("--model {model}: {message}")]
+    Model {
+        /// The `--model` value.
+        model: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The requested device is not available.
+    #[error("--device {device}: {message}")]
+    Device {
+        /// The `--device` value.
+        device: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// candle failed while running the model.
+    #[error("model run failed at {point}: {message}")]
+    Run {
+        /// The sweep point.
+        point: String,
+        /// candle's message.
+        message: String,
+    },
+    /// The device ran out of memory at a sweep point.
+    #[error("out of memory at {point}")]
+    OutOfMemory {
+        /// The sweep point.
+        point: String,
+    },
+    /// The run was interrupted (SIGINT/SIGTERM).
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = CaptureError> = std::result::Result<T, E>;
+
+impl CaptureError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CaptureError::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,423 @@
+//! `latency-anatomy capture`: both regimes, then nsys and ncu on the canonical points, then the analysis of the
+//! exports, all into `results/<run-id>/` with a manifest rewritten after every step.
+//!
+//! ```text
+//! results/<run-id>/
+//!   manifest.json                 tool versions, device, model config, argv and status of every step
+//!   seq_sweep.csv, seq_sweep.reps.csv         sequence regime (batch 1)
+//!   batch_sweep.csv, batch_sweep.reps.csv     batch regime (one prompt length)
+//!   nsys/s<S>_b<B>.{nsys-rep,sqlite,csv,log}  nsys profile of one canonical point, its SQLite export
+//!   analysis/s<S>_b<B>/                       `analyze` tables and report of that export
+//!   ncu/s<S>_b<B>.{ncu-rep,raw.csv,details.csv,log}   Nsight Compute (CUDA only)
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{CaptureError, Result};
+use crate::manifest::{utc_now, Manifest, Step, StepStatus};
+use crate::model::{Dtype, ModelSpec};
+use crate::plan::{Regime, SweepPoint};
+use crate::profiler::{self, Argv, NcuOptions};
+use crate::sweep::{run_sweep, DeviceKind, SweepConfig};
+
+/// A profiler to use, or why not.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tool {
+    /// Found at this path.
+    Use(PathBuf),
+    /// Not used, with the reason (missing, disabled by a flag, needs a GPU).
+    Skip(String),
+}
+
+/// A validated capture.
+#[derive(Debug, Clone)]
+pub struct CaptureConfig {
+    /// The `--model` value as given (passed on to profiled children).
+    pub model_arg: String,
+    /// `--random-weights`.
+    pub random_weights: bool,
+    /// The resolved model.
+    pub model: ModelSpec,
+    /// Element type.
+    pub dtype: Dtype,
+    /// Device.
+    pub device: DeviceKind,
+    /// Sequence regime.
+    pub seq_regime: Regime,
+    /// Batch regime.
+    pub batch_regime: Regime,
+    /// Points profiled with nsys and ncu.
+    pub canonical: Vec<SweepPoint>,
+    /// Decode steps per run.
+    pub gen_tokens: u32,
+    /// Warmup runs per configuration.
+    pub warmup: u32,
+    /// Measured reps per configuration.
+    pub reps: u32,
+    /// Collapse threshold.
+    pub collapse_factor: f64,
+    /// Progress bars.
+    pub progress: bool,
+    /// Folder holding run folders (`results`).
+    pub results: PathBuf,
+    /// Run id (folder name).
+    pub run_id: String,
+    /// nsys.
+    pub nsys: Tool,
+    /// ncu.
+    pub ncu: Tool,
+    /// ncu settings.
+    pub ncu_options: NcuOptions,
+    /// Time limit of each profiler command.
+    pub timeout: Duration,
+    /// This binary (profiled children run its `sweep`).
+    pub self_exe: PathBuf,
+    /// The capture's own command line.
+    pub argv: Vec<String>,
+}
+
+/// Turns an in-folder path into the relative string the manifest records.
+fn rel(dir: &Path, p: &Path) -> String {
+    p.strip_prefix(dir).unwrap_or(p).display().to_string()
+}
+
+/// Default run id: `<UTC date>_<device>_<model>_<dtype>`, with `-2`, `-3`, ... if the folder exists.
+pub fn default_run_id(results: &Path, device: DeviceKind, model: &str, dtype: Dtype) -> String {
+    let base = format!("{}_{}_{}_{}", &utc_now()[..10], device.label().replace(':', ""), model.replace(['/', ' '], "-"), dtype.as_str());
+    if !results.join(&base).exists() {
+        return base;
+    }
+    (2..).map(|i| format!("{base}-{i}")).find(|id| !results.join(id).exists()).expect("some suffix is free")
+}
+
+impl CaptureConfig {
+    /// The `sweep` argv of this binary for one regime's points written to `out`.
+    pub fn sweep_argv(&self, points: &[SweepPoint], out: &Path, warmup: u32, reps: u32) -> Argv {
+        let mut seqs: Vec<u32> = Vec::new();
+        let mut batches: Vec<u32> = Vec::new();
+        for p in points {
+            if !seqs.contains(&p.seq_len) {
+                seqs.push(p.seq_len);
+            }
+            if !batches.contains(&p.batch) {
+                batches.push(p.batch);
+            }
+        }
+        let join = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let mut a = Argv::new(&self.self_exe).args(["sweep", "--model", &self.model_arg]);
+        if self.random_weights {
+            a = a.args(["--random-weights"]);
+        }
+        a.args(["--dtype", self.dtype.as_str(), "--device", &self.device.label()])
+            .args(["--seq".to_string(), join(&seqs), "--batch-sizes".to_string(), join(&batches)])
+            .args(["--gen-tokens".to_string(), self.gen_tokens.to_string(), "--warmup".to_string(), warmup.to_string()])
+            .args(["--reps".to_string(), reps.to_string(), "--collapse-factor".to_string(), self.collapse_factor.to_string()])
+            .args(["--no-progress", "--out"])
+            .args([out.as_os_str().to_owned()])
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        self.results.join(&self.run_id)
+    }
+
+    /// Every command the capture runs, in order, as shell lines (what `--dry-run` prints).
+    pub fn plan_lines(&self) -> Vec<String> {
+        let dir = self.run_dir();
+        let mut lines = vec![
+            format!("# in-process: {}", self.sweep_argv(&self.seq_regime.points(), &dir.join("seq_sweep.csv"), self.warmup, self.reps).shell_line()),
+            format!("# in-process: {}", self.sweep_argv(&self.batch_regime.points(), &dir.join("batch_sweep.csv"), self.warmup, self.reps).shell_line()),
+        ];
+        for p in &self.canonical {
+            let label = p.label();
+            match &self.nsys {
+                Tool::Use(nsys) => {
+                    let out = dir.join("nsys").join(&label);
+                    let child = self.sweep_argv(&[*p], &out.with_extension("csv"), self.warmup, self.reps);
+                    lines.push(profiler::nsys_profile(nsys, &out, self.device != DeviceKind::Cpu, &child).shell_line());
+                    lines.push(profiler::nsys_export(nsys, &out.with_extension("nsys-rep"), &out.with_extension("sqlite")).shell_line());
+                    lines.push(format!("# in-process: latency-anatomy analyze {} --out {}", out.with_extension("sqlite").display(), dir.join("analysis").join(&label).display()));
+                }
+                Tool::Skip(why) => lines.push(format!("# nsys skipped for {label}: {why}")),
+            }
+            match &self.ncu {
+                Tool::Use(ncu) => {
+                    let out = dir.join("ncu").join(&label);
+                    let child = self.sweep_argv(&[*p], &out.with_extension("csv"), 1, 1);
+                    lines.push(profiler::ncu_profile(ncu, &out, &self.ncu_options, &child).shell_line());
+                    for page in ["raw", "details"] {
+                        lines.push(format!("{} > {}", profiler::ncu_import_csv(ncu, &out.with_extension("ncu-rep"), page).shell_line(), out.with_extension(format!("{page}.csv")).display()));
+                    }
+                }
+                Tool::Skip(why) => lines.push(format!("# ncu skipped for {label}: {why}")),
+            }
+        }
+        lines
+    }
+}
+
+/// Runs every step of `cfg`. `analyze` turns an nsys SQLite export into tables in a folder (the `analyze`
+/// stage, supplied by the caller) and returns a one-line summary.
+pub fn run_capture(
+    cfg: &CaptureConfig,
+    stop: &AtomicBool,
+    analyze: &dyn Fn(&Path, &Path) -> std::result::Result<String, String>,
+) -> Result<(PathBuf, Manifest)> {
+    let dir = cfg.run_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| CaptureError::io(&dir, e))?;
+    let mut tools = std::collections::BTreeMap::new();
+    for (name, t) in [("nsys", &cfg.nsys), ("ncu", &cfg.ncu)] {
+        if let Tool::Use(p) = t {
+            tools.insert(name.to_string(), profiler::version_of(p).unwrap_or_else(|| "unknown".into()));
+        }
+    }
+    let mut steps = vec![Step::new("seq_sweep"), Step::new("batch_sweep")];
+    for p in &cfg.canonical {
+        let l = p.label();
+        for s in ["nsys", "nsys_export", "analyze", "ncu", "ncu_csv"] {
+            steps.push(Step::new(format!("{s}_{l}")));
+        }
+    }
+    let mut m = Manifest {
+        schema: 1,
+        run_id: cfg.run_id.clone(),
+        created_utc: utc_now(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        argv: cfg.argv.clone(),
+        device: cfg.device.label(),
+        device_name: match cfg.device {
+            DeviceKind::Cpu => format!("CPU ({} threads)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            DeviceKind::Cuda(n) => format!("CUDA device {n}"),
+        },
+        model: cfg.model.name.clone(),
+        weights: serde_json::to_value(&cfg.model.weights).expect("serializes"),
+        model_config: cfg.model.config_json.clone(),
+        dtype: cfg.dtype.as_str().into(),
+        gen_tokens: cfg.gen_tokens,
+        warmup: cfg.warmup,
+        reps: cfg.reps,
+        tools,
+        steps,
+    };
+    m.save(&dir)?;
+
+    // 1-2: the two regimes, in process.
+    for (name, regime) in [("seq_sweep", &cfg.seq_regime), ("batch_sweep", &cfg.batch_regime)] {
+        let out = dir.join(format!("{name}.csv"));
+        let sc = SweepConfig {
+            model: cfg.model.clone(),
+            dtype: cfg.dtype,
+            device: cfg.device,
+            points: regime.points(),
+            gen_tokens: cfg.gen_tokens,
+            warmup: cfg.warmup,
+            reps: cfg.reps,
+            collapse_factor: cfg.collapse_factor,
+            reps_out: SweepConfig::default_reps_path(&out),
+            out: out.clone(),
+            progress: cfg.progress,
+        };
+        let argv = cfg.sweep_argv(&sc.points, &out, cfg.warmup, cfg.reps).words();
+        begin(&mut m, &dir, name, argv)?;
+        eprintln!("== {name}: {} configuration(s)", sc.points.len());
+        let t = Instant::now();
+        let res = run_sweep(&sc, stop);
+        let s = m.step_mut(name);
+        s.seconds = t.elapsed().as_secs_f64();
+        s.outputs = vec![rel(&dir, &out), rel(&dir, &sc.reps_out)];
+        match res {
+            Ok(o) if o.interrupted => {
+                s.status = StepStatus::Interrupted;
+                s.message = format!("{} of {} configuration(s) finished before the stop", o.rows.len(), sc.points.len());
+                m.save(&dir)?;
+                return Err(CaptureError::Interrupted);
+            }
+            Ok(o) => {
+                s.status = StepStatus::Ok;
+                let flagged: Vec<String> = o.rows.iter().filter(|r| !r.flag.is_empty()).map(|r| format!("s{}_b{}={}", r.seq_len, r.batch, r.flag)).collect();
+                s.message = if flagged.is_empty() { format!("{} rows", o.rows.len()) } else { format!("{} rows; flagged: {}", o.rows.len(), flagged.join(", ")) };
+            }
+            Err(e) => {
+                s.status = StepStatus::Failed;
+                s.message = e.to_string();
+                m.save(&dir)?;
+                return Err(e);
+            }
+        }
+        m.save(&dir)?;
+    }
+
+    // 3: profilers on the canonical points.
+    for p in &cfg.canonical {
+        let label = p.label();
+        let nsys_dir = dir.join("nsys");
+        let base = nsys_dir.join(&label);
+        match &cfg.nsys {
+            Tool::Skip(why) => {
+                for s in ["nsys", "nsys_export", "analyze"] {
+                    skip(&mut m, &format!("{s}_{label}"), why);
+                }
+            }
+            Tool::Use(nsys) => {
+                std::fs::create_dir_all(&nsys_dir).map_err(|e| CaptureError::io(&nsys_dir, e))?;
+                let child = cfg.sweep_argv(&[*p], &base.with_extension("csv"), cfg.warmup, cfg.reps);
+                let argv = profiler::nsys_profile(nsys, &base, cfg.device != DeviceKind::Cpu, &child);
+                let name = format!("nsys_{label}");
+                let rep = base.with_extension("nsys-rep");
+                let ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+                if ok && !rep.is_file() {
+                    // Some installs cannot find the importer and leave a .qdstrm: import it ourselves.
+                    let qd = base.with_extension("qdstrm");
+                    let msg = match (qd.is_file(), profiler::find_qdstrm_importer(nsys)) {
+                        (true, Some(imp)) => {
+                            let r = profiler::run(&profiler::qdstrm_import(&imp, &qd), &base.with_extension("import.log"), &base.with_extension("import.err.log"), cfg.timeout)
+                                .map_err(|e| CaptureError::io(&imp, e))?;
+                            if r.ok() && rep.is_file() { format!("imported the left-over .qdstrm with {}", imp.display()) } else { format!("QdstrmImporter failed: {}", r.stderr_tail) }
+                        }
+                        (true, None) => "nsys left a .qdstrm and QdstrmImporter was not found next to nsys".into(),
+                        (false, _) => "nsys wrote no report".into(),
+                    };
+                    let s = m.step_mut(&name);
+                    s.message = msg;
+                    if !rep.is_file() {
+                        s.status = StepStatus::Failed;
+                    }
+                    m.save(&dir)?;
+                }
+                let s = m.step_mut(&name);
+                s.outputs = [rep.clone(), base.with_extension("csv"), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
+                m.save(&dir)?;
+                let sqlite = base.with_extension("sqlite");
+                let export_name = format!("nsys_export_{label}");
+                if rep.is_file() {
+                    let argv = profiler::nsys_export(nsys, &rep, &sqlite);
+                    external(&mut m, &dir, &export_name, &argv, &base.with_extension("export.log"), &base.with_extension("export.err.log"), cfg.timeout, stop)?;
+                    m.step_mut(&export_name).outputs = vec![rel(&dir, &sqlite)];
+                } else {
+                    skip(&mut m, &export_name, "no .nsys-rep to export");
+                }
+                let an_name = format!("analyze_{label}");
+                if sqlite.is_file() {
+                    let out = dir.join("analysis").join(&label);
+                    begin(&mut m, &dir, &an_name, vec!["latency-anatomy".into(), "analyze".into(), rel(&dir, &sqlite), "--out".into(), rel(&dir, &out)])?;
+                    let t = Instant::now();
+                    let r = analyze(&sqlite, &out);
+                    let s = m.step_mut(&an_name);
+                    s.seconds = t.elapsed().as_secs_f64();
+                    match r {
+                        Ok(summary) => {
+                            s.status = StepStatus::Ok;
+                            s.message = summary;
+                            s.outputs = vec![rel(&dir, &out)];
+                        }
+                        Err(e) => {
+                            s.status = StepStatus::Failed;
+                            s.message = e;
+                        }
+                    }
+                    m.save(&dir)?;
+                } else {
+                    skip(&mut m, &an_name, "no SQLite export to analyze");
+                }
+            }
+        }
+        match &cfg.ncu {
+            Tool::Skip(why) => {
+                skip(&mut m, &format!("ncu_{label}"), why);
+                skip(&mut m, &format!("ncu_csv_{label}"), why);
+            }
+            Tool::Use(ncu) => {
+                let ncu_dir = dir.join("ncu");
+                std::fs::create_dir_all(&ncu_dir).map_err(|e| CaptureError::io(&ncu_dir, e))?;
+                let base = ncu_dir.join(&label);
+                let child = cfg.sweep_argv(&[*p], &base.with_extension("csv"), 1, 1);
+                let argv = profiler::ncu_profile(ncu, &base, &cfg.ncu_options, &child);
+                let name = format!("ncu_{label}");
+                external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+                let report = base.with_extension("ncu-rep");
+                m.step_mut(&name).outputs = [report.clone(), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
+                let csv_name = format!("ncu_csv_{label}");
+                if report.is_file() {
+                    begin(&mut m, &dir, &csv_name, profiler::ncu_import_csv(ncu, &report, "raw").words())?;
+                    let t = Instant::now();
+                    let mut messages = Vec::new();
+                    let mut outputs = Vec::new();
+                    for page in ["raw", "details"] {
+                        let out = base.with_extension(format!("{page}.csv"));
+                        let r = profiler::run(&profiler::ncu_import_csv(ncu, &report, page), &out, &base.with_extension(format!("{page}.err.log")), cfg.timeout)
+                            .map_err(|e| CaptureError::io(ncu, e))?;
+                        if r.ok() {
+                            outputs.push(rel(&dir, &out));
+                        } else {
+                            messages.push(format!("--page {page}: exit {:?} {}", r.code, r.stderr_tail));
+                        }
+                    }
+                    let s = m.step_mut(&csv_name);
+                    s.seconds = t.elapsed().as_secs_f64();
+                    s.status = if messages.is_empty() { StepStatus::Ok } else { StepStatus::Failed };
+                    s.message = messages.join("; ");
+                    s.outputs = outputs;
+                    m.save(&dir)?;
+                } else {
+                    skip(&mut m, &csv_name, "no .ncu-rep to convert");
+                }
+            }
+        }
+    }
+    m.save(&dir)?;
+    Ok((dir, m))
+}
+
+fn begin(m: &mut Manifest, dir: &Path, name: &str, argv: Vec<String>) -> Result<()> {
+    let s = m.step_mut(name);
+    s.status = StepStatus::Running;
+    s.argv = argv;
+    m.save(dir)
+}
+
+fn skip(m: &mut Manifest, name: &str, why: &str) {
+    let s = m.step_mut(name);
+    s.status = StepStatus::Skipped;
+    s.message = why.to_string();
+}
+
+/// Runs an external step, recording its outcome; returns whether it succeeded. A failing or hanging tool is
+/// recorded (stderr tail, timeout) and the capture goes on; a stop request ends the capture.
+#[allow(clippy::too_many_arguments)]
+fn external(m: &mut Manifest, dir: &Path, name: &str, argv: &Argv, stdout: &Path, log: &Path, timeout: Duration, stop: &AtomicBool) -> Result<bool> {
+    begin(m, dir, name, argv.words())?;
+    eprintln!("== {name}: {}", argv.shell_line());
+    let r = profiler::run(argv, stdout, log, timeout);
+    let s = m.step_mut(name);
+    let ok = match r {
+        Ok(r) => {
+            s.seconds = r.seconds;
+            if r.ok() {
+                s.status = StepStatus::Ok;
+            } else {
+                s.status = StepStatus::Failed;
+                s.message = if r.timed_out {
+                    format!("timed out after {:.0} s (--profiler-timeout); stderr: {}", timeout.as_secs_f64(), r.stderr_tail)
+                } else {
+                    format!("exit {}; stderr: {}", r.code.map_or("by signal".to_string(), |c| c.to_string()), r.stderr_tail)
+                };
+                eprintln!("   {name} failed: {}", s.message);
+            }
+            r.ok()
+        }
+        Err(e) => {
+            s.status = StepStatus::Failed;
+            s.message = format!("cannot start {}: {e}", argv.program.display());
+            eprintln!("   {name} failed: {}", s.message);
+            false
+        }
+    };
+    if stop.load(Ordering::SeqCst) {
+        m.step_mut(name).status = StepStatus::Interrupted;
+        m.save(dir)?;
+        return Err(CaptureError::Interrupted);
+    }
+    m.save(dir)?;
+    Ok(ok)
+}

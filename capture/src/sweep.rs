@@ -1,0 +1,351 @@
+//! The measurement engine behind `latency-anatomy sweep`: for each configuration, `warmup` unmeasured runs,
+//! then `reps` measured runs, each a prefill plus `gen_tokens` greedy decode steps (never stopped early at EOS).
+//! The device is synchronized before every timestamp. Rows are appended to the CSV and flushed as each
+//! configuration finishes, so an interrupted sweep leaves a valid CSV of the finished configurations.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use candle_core::Device;
+
+use crate::error::{CaptureError, Result};
+use crate::mem;
+use crate::metrics::{collapse, row_from_reps, RepTiming, RowContext, SweepRow};
+use crate::model::{kv_cache_bytes, synthetic_prompt, tokenizer_prompt, weights_bytes, Dtype, ModelSpec, Runner};
+use crate::nvtx_ranges as nvtx;
+use crate::plan::SweepPoint;
+
+/// Where to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum DeviceKind {
+    /// The CPU.
+    Cpu,
+    /// CUDA device with this ordinal.
+    Cuda(usize),
+}
+
+impl DeviceKind {
+    /// Parses `cpu`, `cuda` or `cuda:N`.
+    pub fn parse(s: &str) -> Option<DeviceKind> {
+        match s {
+            "cpu" => Some(DeviceKind::Cpu),
+            "cuda" | "gpu" => Some(DeviceKind::Cuda(0)),
+            _ => s.strip_prefix("cuda:").and_then(|n| n.parse().ok()).map(DeviceKind::Cuda),
+        }
+    }
+
+    /// The flag value.
+    pub fn label(&self) -> String {
+        match self {
+            DeviceKind::Cpu => "cpu".into(),
+            DeviceKind::Cuda(0) => "cuda".into(),
+            DeviceKind::Cuda(n) => format!("cuda:{n}"),
+        }
+    }
+
+    /// Opens the device.
+    pub fn open(&self) -> Result<Device> {
+        match self {
+            DeviceKind::Cpu => Ok(Device::Cpu),
+            DeviceKind::Cuda(n) => {
+                if !cfg!(feature = "cuda") {
+                    return Err(CaptureError::Device {
+                        device: self.label(),
+                        message: "this binary was built without CUDA; rebuild with `--features cuda` (see the README) or use --device cpu".into(),
+                    });
+                }
+                Device::new_cuda(*n).map_err(|e| CaptureError::Device {
+                    device: self.label(),
+                    message: format!("no usable CUDA device ({e}); use --device cpu"),
+                })
+            }
+        }
+    }
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    /// The model.
+    pub model: ModelSpec,
+    /// Weights and activations type.
+    pub dtype: Dtype,
+    /// Device.
+    pub device: DeviceKind,
+    /// Configurations, in order.
+    pub points: Vec<SweepPoint>,
+    /// Decode steps per run.
+    pub gen_tokens: u32,
+    /// Unmeasured runs per configuration.
+    pub warmup: u32,
+    /// Measured runs per configuration.
+    pub reps: u32,
+    /// Collapse threshold (seed appendix C).
+    pub collapse_factor: f64,
+    /// The sweep CSV.
+    pub out: PathBuf,
+    /// Per-rep timings CSV (`<out stem>.reps.csv` by default).
+    pub reps_out: PathBuf,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl SweepConfig {
+    /// The default per-rep CSV next to `out`.
+    pub fn default_reps_path(out: &Path) -> PathBuf {
+        let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+        out.with_file_name(format!("{stem}.reps.csv"))
+    }
+}
+
+/// What a sweep produced.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOutcome {
+    /// One row per finished configuration.
+    pub rows: Vec<SweepRow>,
+    /// Every measured rep.
+    pub reps: Vec<RepTiming>,
+    /// True when a stop was requested before the end.
+    pub interrupted: bool,
+}
+
+fn is_oom(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("out of memory") || m.contains("out_of_memory") || m.contains("cannot allocate memory")
+}
+
+/// Runs one request batch: prefill + `gen` decode steps, under an NVTX range named `label`.
+fn run_once(runner: &mut Runner, prompt: &[u32], batch: usize, gen: u32, label: &str) -> candle_core::Result<(u64, u64, Vec<u64>)> {
+    runner.reset();
+    let input = runner.prompt_tensor(prompt, batch)?;
+    runner.sync()?;
+    let _rep = nvtx::push(label);
+    let prefill_range = nvtx::push("prefill");
+    let t0 = Instant::now();
+    let logits = runner.forward(&input, 0)?;
+    runner.sync()?;
+    let prefill = t0.elapsed().as_nanos() as u64;
+    drop(prefill_range);
+    let (mut next, _) = runner.sample(&logits)?;
+    let ttft = t0.elapsed().as_nanos() as u64;
+    let _decode = nvtx::push("decode");
+    let mut steps = Vec::with_capacity(gen as usize);
+    for k in 0..gen as usize {
+        let _step = nvtx::push(&format!("step_{k}"));
+        let t = Instant::now();
+        let logits = runner.forward(&next, prompt.len() + k)?;
+        let (n, _) = runner.sample(&logits)?; // the host copy waits for the device
+        next = n;
+        steps.push(t.elapsed().as_nanos() as u64);
+    }
+    Ok((prefill, ttft, steps))
+}
+
+struct CsvOut {
+    path: PathBuf,
+    w: csv::Writer<File>,
+}
+
+impl CsvOut {
+    fn create(path: &Path) -> Result<CsvOut> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| CaptureError::io(dir, e))?;
+        }
+        let f = File::create(path).map_err(|e| CaptureError::io(path, e))?;
+        Ok(CsvOut { path: path.to_path_buf(), w: csv::Writer::from_writer(f) })
+    }
+
+    fn write<T: serde::Serialize>(&mut self, row: &T) -> Result<()> {
+        let err = |e: std::io::Error| CaptureError::io(&self.path, e);
+        self.w.serialize(row).map_err(|e| err(std::io::Error::other(e)))?;
+        self.w.flush().map_err(err)?;
+        self.w.get_ref().sync_data().map_err(err)
+    }
+}
+
+/// Runs the sweep. `stop` is checked between runs: once set, the sweep ends after the current run, leaving
+/// only finished configurations in the CSV.
+pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
+    let device = cfg.device.open()?;
+    let mut runner = Runner::load(&cfg.model, &device, cfg.dtype)?;
+    let mut out = CsvOut::create(&cfg.out)?;
+    let mut reps_out = CsvOut::create(&cfg.reps_out)?;
+    let ctx = RowContext {
+        weights_bytes: weights_bytes(&cfg.model.config, cfg.dtype),
+        kv_bytes_per_token: kv_cache_bytes(&cfg.model.config, 1, 1, cfg.dtype),
+        warmup: cfg.warmup,
+        gen_tokens: cfg.gen_tokens,
+    };
+    let runs_per_point = (cfg.warmup + cfg.reps) as u64;
+    let bar = if cfg.progress {
+        let b = indicatif::ProgressBar::new(cfg.points.len() as u64 * runs_per_point);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs  {msg}  ETA {eta}")
+                .expect("valid template"),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut prompts: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    let mut outcome = SweepOutcome::default();
+    let mut peak: Option<f64> = None;
+    let n = cfg.points.len();
+    'points: for (pi, p) in cfg.points.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            outcome.interrupted = true;
+            break;
+        }
+        let prompt = match prompts.get(&p.seq_len) {
+            Some(v) => v.clone(),
+            None => {
+                let v = match &cfg.model.tokenizer {
+                    Some(t) => tokenizer_prompt(t, p.seq_len as usize)?,
+                    None => synthetic_prompt(p.seq_len as usize, runner.vocab_size),
+                };
+                prompts.insert(p.seq_len, v.clone());
+                v
+            }
+        };
+        let label = p.label();
+        let _cfg_range = nvtx::push(&label);
+        let mut reps: Vec<RepTiming> = Vec::new();
+        let mut failure: Option<(String, String)> = None;
+        for i in 0..runs_per_point as u32 {
+            if stop.load(Ordering::SeqCst) {
+                outcome.interrupted = true;
+                break 'points;
+            }
+            let measured = i >= cfg.warmup;
+            let run_label = if measured { format!("rep_{}", i - cfg.warmup) } else { format!("warmup_{i}") };
+            bar.set_message(format!("[{}/{n}] {label} {run_label}", pi + 1));
+            match run_once(&mut runner, &prompt, p.batch as usize, cfg.gen_tokens, &run_label) {
+                Ok((prefill, ttft, steps)) => {
+                    if measured {
+                        let decode: u64 = steps.iter().sum();
+                        reps.push(RepTiming {
+                            seq_len: p.seq_len,
+                            batch: p.batch,
+                            rep: i - cfg.warmup,
+                            prefill_ns: prefill,
+                            ttft_ns: ttft,
+                            decode_ns: decode,
+                            e2e_ns: ttft + decode,
+                            steps: steps.len() as u32,
+                            step_ns: steps,
+                        });
+                    }
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    let flag = if is_oom(&msg) { "oom" } else { "error" };
+                    failure = Some((flag.to_string(), msg));
+                    break;
+                }
+            }
+            bar.inc(1);
+        }
+        let (cur, pk) = match mem::cuda_used_mb(&device) {
+            Some(used) => (Some(used), Some(used)),
+            None => mem::cpu_rss_mb(),
+        };
+        peak = match (peak, pk) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let mut row = row_from_reps(p.seq_len, p.batch, &reps, ctx, (cur, peak));
+        if let Some((flag, msg)) = &failure {
+            row = SweepRow { flag: flag.clone(), ..row_from_reps(p.seq_len, p.batch, &[], ctx, (cur, peak)) };
+            bar.suspend(|| eprintln!("[{}/{n}] {label}: {flag}: {msg}", pi + 1));
+            bar.inc(runs_per_point - bar.position() % runs_per_point.max(1));
+        } else if collapse(&row, &outcome.rows, cfg.collapse_factor) {
+            row.flag = "collapse".into();
+        }
+        for r in &reps {
+            reps_out.write(r)?;
+        }
+        out.write(&row)?;
+        if failure.is_none() {
+            bar.suspend(|| {
+                eprintln!(
+                    "[{}/{n}] {label}: prefill p50 {:.3} ms, decode p50 {:.3} ms/tok, {:.1} tok/s{}",
+                    pi + 1,
+                    row.prefill_p50_ms.unwrap_or(f64::NAN),
+                    row.decode_p50_ms_per_tok.unwrap_or(f64::NAN),
+                    row.total_tok_s.unwrap_or(f64::NAN),
+                    if row.flag.is_empty() { String::new() } else { format!(" [{}]", row.flag) }
+                )
+            });
+        }
+        outcome.reps.extend(reps);
+        outcome.rows.push(row);
+        // Free what the configuration held before the next one (the KV cache).
+        runner.reset();
+    }
+    bar.finish_and_clear();
+    let _ = std::io::stderr().flush();
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Regime;
+
+    #[test]
+    fn tiny_cpu_sweep_writes_consistent_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("s.csv");
+        let cfg = SweepConfig {
+            model: ModelSpec::resolve("tiny", true).unwrap(),
+            dtype: Dtype::Fp32,
+            device: DeviceKind::Cpu,
+            points: Regime::SeqSweep { seq_lens: vec![16, 32] }.points(),
+            gen_tokens: 4,
+            warmup: 1,
+            reps: 3,
+            collapse_factor: 1000.0,
+            reps_out: SweepConfig::default_reps_path(&out),
+            out: out.clone(),
+            progress: false,
+        };
+        let o = run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
+        assert_eq!(o.rows.len(), 2);
+        assert_eq!(o.reps.len(), 6);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.starts_with("seq_len,batch,prefill_p50_ms,prefill_ms_per_tok,prefill_tok_s,decode_p50_ms_per_tok,decode_tok_s,total_tok_s,vram_mb,flag,"));
+        assert_eq!(std::fs::read_to_string(dir.path().join("s.reps.csv")).unwrap().lines().count(), 7);
+        for r in &o.rows {
+            assert!(r.prefill_p50_ms.unwrap() > 0.0 && r.flag.is_empty());
+            assert!(r.vram_mb.unwrap() > 0.0);
+        }
+    }
+
+    #[test]
+    fn a_stop_request_leaves_only_finished_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("s.csv");
+        let cfg = SweepConfig {
+            model: ModelSpec::resolve("tiny", true).unwrap(),
+            dtype: Dtype::Fp32,
+            device: DeviceKind::Cpu,
+            points: Regime::SeqSweep { seq_lens: vec![8, 16] }.points(),
+            gen_tokens: 2,
+            warmup: 0,
+            reps: 1,
+            collapse_factor: 2.0,
+            reps_out: SweepConfig::default_reps_path(&out),
+            out: out.clone(),
+            progress: false,
+        };
+        let o = run_sweep(&cfg, &AtomicBool::new(true)).unwrap();
+        assert!(o.interrupted);
+        assert!(o.rows.is_empty());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "");
+    }
+}
