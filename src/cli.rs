@@ -29,6 +29,171 @@ pub enum Command {
     /// Each configuration runs `--warmup` unmeasured and `--reps` measured request batches (prefill plus
     /// `--gen-tokens` decode steps) under NVTX ranges, and appends one row to the CSV as soon as it finishes.
     Sweep(SweepArgs),
+    /// The one command: both regimes, nsys and ncu on the canonical points, and the analysis of the exports.
+    ///
+    /// Writes everything into results/<run-id>/ with a manifest.json rewritten after every step. Missing
+    /// profilers are reported at the start and skipped; the sweeps always run.
+    Capture(CaptureArgs),
+}
+
+/// Phase that ncu profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    /// Decode steps of the first measured rep.
+    Decode,
+    /// Prefill of the first measured rep.
+    Prefill,
+}
+
+/// `capture` arguments.
+#[derive(Debug, clap::Args)]
+pub struct CaptureArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Prompt lengths of the sequence regime (at batch 1).
+    #[arg(long, value_delimiter = ',', default_value = "128,256,512,1024,2048,3072,4096")]
+    pub seq: Vec<u32>,
+    /// Batch sizes of the batch regime (at --batch-seq tokens).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16,32,64")]
+    pub batch_sizes: Vec<u32>,
+    /// Prompt length of the batch regime.
+    #[arg(long, default_value_t = 128)]
+    pub batch_seq: u32,
+    /// Points profiled with nsys and ncu, as SEQxBATCH (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "128x32,4096x1")]
+    pub canonical: Vec<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Folder of run folders.
+    #[arg(long, default_value = "results")]
+    pub results: PathBuf,
+    /// Run id (folder name). Default is <UTC date>_<device>_<model>_<dtype>.
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Do not run Nsight Systems.
+    #[arg(long)]
+    pub no_nsys: bool,
+    /// Do not run Nsight Compute.
+    #[arg(long)]
+    pub no_ncu: bool,
+    /// The nsys binary. Default: `nsys` on PATH.
+    #[arg(long)]
+    pub nsys: Option<PathBuf>,
+    /// The ncu binary. Default: `ncu` on PATH.
+    #[arg(long)]
+    pub ncu: Option<PathBuf>,
+    /// ncu section set.
+    #[arg(long, default_value = "full")]
+    pub ncu_set: String,
+    /// ncu kernel name regex.
+    #[arg(long, default_value = ".*")]
+    pub ncu_kernel_regex: String,
+    /// ncu: kernels to skip after the filters.
+    #[arg(long, default_value_t = 0)]
+    pub ncu_launch_skip: u32,
+    /// ncu: kernels to profile.
+    #[arg(long, default_value_t = 200)]
+    pub ncu_launch_count: u32,
+    /// ncu: the NVTX phase whose kernels are profiled.
+    #[arg(long, value_enum, default_value = "decode")]
+    pub ncu_phase: PhaseArg,
+    /// Time limit of each profiler command, seconds.
+    #[arg(long, default_value_t = 1800)]
+    pub profiler_timeout: u64,
+    /// Print every command the capture would run, and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Finds an executable on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+impl CaptureArgs {
+    /// Validates the flags into a capture config; `notes` collects warnings to print before work starts.
+    pub fn into_config(self, notes: &mut Vec<String>) -> anyhow::Result<capture::run::CaptureConfig> {
+        use capture::run::Tool;
+        let (model, device, dtype) = self.model.resolve()?;
+        let mut all_seqs = self.seq.clone();
+        all_seqs.push(self.batch_seq);
+        validate_run(&self.run, &all_seqs, &self.batch_sizes, model.config.max_position_embeddings)?;
+        let mut canonical = Vec::new();
+        for c in &self.canonical {
+            let (s, b) = c
+                .split_once(['x', 'X'])
+                .and_then(|(s, b)| Some((s.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)))
+                .filter(|(s, b)| *s > 0 && *b > 0)
+                .ok_or_else(|| anyhow::anyhow!("--canonical {c}: expected SEQxBATCH, e.g. 128x32"))?;
+            validate_run(&self.run, &[s], &[b], model.config.max_position_embeddings)?;
+            canonical.push(capture::plan::SweepPoint { seq_len: s, batch: b });
+        }
+        let nsys = if self.no_nsys {
+            Tool::Skip("disabled by --no-nsys".into())
+        } else {
+            match self.nsys.clone().or_else(|| which("nsys")) {
+                Some(p) if p.is_file() => Tool::Use(p),
+                _ => {
+                    notes.push("nsys not found (PATH or --nsys): install Nsight Systems (`bash .ci/setup`), or pass --no-nsys; the sweeps still run".into());
+                    Tool::Skip("nsys not found".into())
+                }
+            }
+        };
+        let ncu = if self.no_ncu {
+            Tool::Skip("disabled by --no-ncu".into())
+        } else if device == capture::sweep::DeviceKind::Cpu && self.ncu.is_none() {
+            Tool::Skip("ncu profiles CUDA kernels; this capture runs on the CPU".into())
+        } else {
+            match self.ncu.clone().or_else(|| which("ncu")) {
+                Some(p) if p.is_file() => Tool::Use(p),
+                _ => {
+                    notes.push("ncu not found (PATH or --ncu): install Nsight Compute, or pass --no-ncu; the sweeps still run".into());
+                    Tool::Skip("ncu not found".into())
+                }
+            }
+        };
+        let results = self.results;
+        let run_id = match self.run_id {
+            Some(id) if !id.is_empty() && !id.contains('/') => id,
+            Some(id) => anyhow::bail!("--run-id {id:?}: give a folder name without '/'"),
+            None => capture::run::default_run_id(&results, device, &model.name, dtype),
+        };
+        let phase = match self.ncu_phase {
+            PhaseArg::Decode => "decode",
+            PhaseArg::Prefill => "prefill",
+        };
+        let self_exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find this binary to profile it: {e}"))?;
+        Ok(capture::run::CaptureConfig {
+            model_arg: self.model.model.clone(),
+            random_weights: self.model.random_weights,
+            model,
+            dtype,
+            device,
+            seq_regime: capture::plan::Regime::SeqSweep { seq_lens: self.seq },
+            batch_regime: capture::plan::Regime::BatchSweep { seq_len: self.batch_seq, batches: self.batch_sizes },
+            canonical,
+            gen_tokens: self.run.gen_tokens,
+            warmup: self.run.warmup,
+            reps: self.run.reps,
+            collapse_factor: self.run.collapse_factor,
+            progress: !self.run.no_progress,
+            results,
+            run_id,
+            nsys,
+            ncu,
+            ncu_options: capture::profiler::NcuOptions {
+                set: self.ncu_set,
+                kernel_regex: self.ncu_kernel_regex,
+                launch_skip: self.ncu_launch_skip,
+                launch_count: self.ncu_launch_count,
+                nvtx_include: capture::profiler::nvtx_include_for(phase),
+            },
+            timeout: std::time::Duration::from_secs(self.profiler_timeout.max(1)),
+            self_exe,
+            argv: std::env::args().collect(),
+        })
+    }
 }
 
 /// Weights and activation type.

@@ -31,6 +31,52 @@ fn run() -> anyhow::Result<()> {
         Command::Analyze(args) => analyze_cmd(args.into_config()?),
         Command::Report(args) => report_cmd(args),
         Command::Sweep(args) => sweep_cmd(args.into_config()?),
+        Command::Capture(args) => capture_cmd(args),
+    }
+}
+
+fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
+    let dry_run = args.dry_run;
+    let mut notes = Vec::new();
+    let cfg = args.into_config(&mut notes)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    if dry_run {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "# capture {} -> {}", cfg.run_id, cfg.results.join(&cfg.run_id).display())?;
+        for line in cfg.plan_lines() {
+            writeln!(stdout, "{line}")?;
+        }
+        return Ok(());
+    }
+    install_stop_handler();
+    let analyze_hook = |sqlite: &std::path::Path, out: &std::path::Path| -> Result<String, String> {
+        let tables = analyze::analyze_file(sqlite, &analyze::Options::default()).map_err(|e| e.to_string())?;
+        analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
+        let md = reports::render_markdown(&tables, &reports::ReportOptions::default());
+        analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
+        let s = &tables.summary;
+        Ok(format!("{} kernels, {} NVTX ranges, {:.1}% of kernel time attributed", s.kernels, s.nvtx_ranges, s.attributed_pct))
+    };
+    match capture::run::run_capture(&cfg, &STOP, &analyze_hook) {
+        Ok((dir, m)) => {
+            for s in &m.steps {
+                eprintln!("  {:<28} {:<11} {}", s.name, format!("{:?}", s.status).to_lowercase(), s.message);
+            }
+            println!("wrote {}", dir.display());
+            let failed = m.steps.iter().filter(|s| s.status == capture::manifest::StepStatus::Failed).count();
+            if failed > 0 {
+                eprintln!("capture finished with {failed} failed step(s); see {}", dir.join("manifest.json").display());
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Err(capture::CaptureError::Interrupted) => {
+            eprintln!("interrupted: finished steps are saved in {} (see manifest.json)", cfg.results.join(&cfg.run_id).display());
+            std::process::exit(130);
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

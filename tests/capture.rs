@@ -1,0 +1,288 @@
+//! The capture command end to end on the CPU: a tiny random-weight Qwen2 swept in both regimes, profiled by the
+//! real `nsys` (NVTX trace of a CPU process), exported and analyzed; ncu's argv checked with a fake `ncu`;
+//! failing profilers recorded while the capture goes on.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn bin() -> Command {
+    Command::cargo_bin("latency-anatomy").unwrap()
+}
+
+fn nsys() -> Option<PathBuf> {
+    let p = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("nsys")).find(|p| p.is_file()));
+    if p.is_none() {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "`nsys` is not on PATH; CI must install Nsight Systems");
+        eprintln!("SKIPPED: `nsys` is not on PATH (install Nsight Systems as .ci/run does)");
+    }
+    p
+}
+
+const SMALL: &[&str] = &[
+    "capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--seq", "32,64", "--batch-sizes", "1,2",
+    "--batch-seq", "32", "--canonical", "32x2,64x1", "--gen-tokens", "4", "--warmup", "1", "--reps", "3", "--no-progress",
+];
+
+fn csv_rows(p: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let h = r.headers().unwrap().clone();
+    r.records().map(|x| h.iter().zip(x.unwrap().iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()).collect()
+}
+
+fn f(r: &BTreeMap<String, String>, k: &str) -> f64 {
+    r[k].parse().unwrap_or_else(|_| panic!("{k}={:?}", r[k]))
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn step<'a>(m: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    m["steps"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no step {name}"))
+}
+
+/// The sweep CSV numbers are consistent with each other.
+fn check_sweep_csv(p: &Path, n: usize, gen: f64) {
+    let rows = csv_rows(p);
+    assert_eq!(rows.len(), n, "{}", p.display());
+    for r in &rows {
+        let (seq, batch) = (f(r, "seq_len"), f(r, "batch"));
+        assert!(f(r, "prefill_p50_ms") <= f(r, "prefill_p90_ms") && f(r, "prefill_p90_ms") <= f(r, "prefill_p99_ms"));
+        assert!(f(r, "ttft_p50_ms") <= f(r, "ttft_p90_ms") && f(r, "itl_p50_ms") <= f(r, "itl_p90_ms") && f(r, "e2e_p50_ms") <= f(r, "e2e_p90_ms"));
+        // tok/s × time ≈ tokens
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1.0);
+        assert!(close(f(r, "prefill_tok_s") * f(r, "prefill_p50_ms") / 1e3, seq * batch));
+        assert!(close(f(r, "decode_tok_s") * f(r, "decode_p50_ms_per_tok") / 1e3, batch));
+        let total_s = (f(r, "prefill_p50_ms") + gen * f(r, "decode_p50_ms_per_tok")) / 1e3;
+        assert!(close(f(r, "total_tok_s") * total_s, batch * (seq + gen)));
+        assert!(close(f(r, "prefill_ms_per_tok") * seq * batch, f(r, "prefill_p50_ms")));
+        assert_eq!(f(r, "decode_p50_ms_per_tok"), f(r, "itl_p50_ms"));
+        assert!(f(r, "ttft_p50_ms") >= f(r, "prefill_p50_ms"));
+        assert!(f(r, "vram_mb") > 0.0 && f(r, "vram_peak_mb") >= f(r, "vram_mb"));
+        // KV cache of Qwen-tiny: 2 × 2 layers × 2 kv heads × 16 head dim × 4 B per token
+        assert!(close(f(r, "kv_cache_mb"), 512.0 * (seq + gen) * batch / 1e6));
+        assert_eq!((f(r, "warmup"), f(r, "reps")), (1.0, 3.0));
+    }
+}
+
+/// NVTX names, domain and nesting of one profiled point, read with plain SQL from the export; and each rep's
+/// prefill range duration (nsys) against the prefill time the sweep measured for that rep.
+///
+/// Tolerance: the range is pushed just before the first timestamp and popped just after the last, so nsys's
+/// duration is never shorter; it is longer by the cost of the clock reads and of the injected push/pop (a few
+/// µs each here). We allow 0 ≤ nsys − measured ≤ 200 µs + 1 %.
+fn check_nvtx(sqlite: &Path, reps_csv: &Path, label: &str, warmup: usize, reps: usize, steps: usize) {
+    let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", sqlite.display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+    let domain: String = c.query_row("SELECT text FROM NVTX_EVENTS WHERE eventType = 75", [], |r| r.get(0)).unwrap();
+    assert_eq!(domain, "latency_anatomy");
+    let mut st = c
+        .prepare(
+            "SELECT coalesce(e.text, s.value), e.start, e.end, e.globalTid, e.domainId, e.eventType FROM NVTX_EVENTS e
+             LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59 ORDER BY e.start, e.end DESC",
+        )
+        .unwrap();
+    let ranges: Vec<(String, i64, i64, i64, i64)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect();
+    let dom_id: i64 = c.query_row("SELECT domainId FROM NVTX_EVENTS WHERE eventType = 75", [], |r| r.get(0)).unwrap();
+    assert!(ranges.iter().all(|r| r.4 == dom_id), "every range is in the capture's domain");
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &ranges {
+        *counts.entry(r.0.clone()).or_default() += 1;
+    }
+    let runs = warmup + reps;
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    expected.insert(label.to_string(), 1);
+    for i in 0..warmup {
+        expected.insert(format!("warmup_{i}"), 1);
+    }
+    for i in 0..reps {
+        expected.insert(format!("rep_{i}"), 1);
+    }
+    expected.insert("prefill".into(), runs);
+    expected.insert("decode".into(), runs);
+    for k in 0..steps {
+        expected.insert(format!("step_{k}"), runs);
+    }
+    assert_eq!(counts, expected, "range names in {}", sqlite.display());
+    // Nesting: rebuild the push/pop stack per thread by containment and check each range's parent.
+    let parent_of = |i: usize| -> Option<&str> {
+        let r = &ranges[i];
+        ranges[..i].iter().rev().find(|p| p.3 == r.3 && p.1 <= r.1 && r.2 <= p.2).map(|p| p.0.as_str())
+    };
+    for (i, r) in ranges.iter().enumerate() {
+        let parent = parent_of(i);
+        let ok = match r.0.as_str() {
+            n if n == label => parent.is_none(),
+            n if n.starts_with("rep_") || n.starts_with("warmup_") => parent == Some(label),
+            "prefill" | "decode" => parent.is_some_and(|p| p.starts_with("rep_") || p.starts_with("warmup_")),
+            n if n.starts_with("step_") => parent == Some("decode"),
+            _ => false,
+        };
+        assert!(ok, "{} nested in {parent:?}", r.0);
+    }
+    let prefill: Vec<i64> = ranges.iter().filter(|r| r.0 == "prefill").map(|r| r.2 - r.1).collect();
+    let measured: Vec<i64> = csv_rows(reps_csv).iter().map(|r| r["prefill_ns"].parse().unwrap()).collect();
+    assert_eq!(measured.len(), reps);
+    for (rep, (ns, ours)) in prefill[warmup..].iter().zip(&measured).enumerate() {
+        let diff = ns - ours;
+        assert!(diff >= 0 && diff as f64 <= 200_000.0 + 0.01 * *ours as f64, "rep {rep}: nsys {ns} ns vs measured {ours} ns");
+    }
+}
+
+#[test]
+fn tiny_cpu_capture_with_real_nsys() {
+    let Some(_) = nsys() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    bin().args(SMALL).args(["--results"]).arg(tmp.path()).args(["--run-id", "t"]).assert().success();
+    let dir = tmp.path().join("t");
+    let m = manifest(&dir);
+    for s in ["seq_sweep", "batch_sweep", "nsys_s32_b2", "nsys_export_s32_b2", "analyze_s32_b2", "nsys_s64_b1", "nsys_export_s64_b1", "analyze_s64_b1"] {
+        assert_eq!(step(&m, s)["status"], "ok", "{s}: {}", step(&m, s));
+    }
+    assert_eq!(step(&m, "ncu_s32_b2")["status"], "skipped");
+    assert!(m["tools"]["nsys"].as_str().unwrap().contains("Nsight Systems"));
+    assert!(step(&m, "nsys_s32_b2")["argv"].as_array().unwrap().iter().any(|a| a == "--trace=nvtx"));
+    check_sweep_csv(&dir.join("seq_sweep.csv"), 2, 4.0);
+    check_sweep_csv(&dir.join("batch_sweep.csv"), 2, 4.0);
+    assert_eq!(csv_rows(&dir.join("seq_sweep.reps.csv")).len(), 6);
+    check_nvtx(&dir.join("nsys/s32_b2.sqlite"), &dir.join("nsys/s32_b2.reps.csv"), "s32_b2", 1, 3, 4);
+    check_nvtx(&dir.join("nsys/s64_b1.sqlite"), &dir.join("nsys/s64_b1.reps.csv"), "s64_b1", 1, 3, 4);
+    // The analysis of the export finds the phases.
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("analysis/s32_b2/tables.json")).unwrap()).unwrap();
+    let ranges = t["nvtx_ranges"].as_array().unwrap();
+    let prefill = ranges.iter().find(|r| r["range"] == "latency_anatomy:prefill").unwrap();
+    assert_eq!(prefill["instances"], 4);
+    assert!(dir.join("analysis/s32_b2/report.md").is_file());
+}
+
+fn fake_tool(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+#[test]
+fn ncu_argv_with_a_fake_ncu() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("ncu_calls.txt");
+    // Records each call's argv (one line, args separated by |); makes the report and prints a CSV on --import.
+    let ncu = fake_tool(
+        tmp.path(),
+        "ncu",
+        &format!(
+            r#"printf '%s|' "$@" >> {log}; echo >> {log}
+prev=""; for a in "$@"; do if [ "$prev" = "--export" ]; then : > "$a.ncu-rep"; fi; prev="$a"; done
+case " $* " in *" --import "*) echo '"ID","Kernel Name","gpu__time_duration.sum"'; echo '"","","ns"'; echo '"0","k","1000"';; esac"#,
+            log = log.display()
+        ),
+    );
+    bin()
+        .args(SMALL)
+        .args(["--no-nsys", "--ncu"])
+        .arg(&ncu)
+        .args(["--ncu-launch-count", "50", "--results"])
+        .arg(tmp.path())
+        .args(["--run-id", "n"])
+        .assert()
+        .success();
+    let calls: Vec<Vec<String>> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim_end_matches('|').split('|').map(str::to_string).collect())
+        .collect();
+    assert_eq!(calls[0], ["--version"], "the manifest records ncu's version");
+    let calls = &calls[1..];
+    assert_eq!(calls.len(), 6, "profile + 2 imports per canonical point: {calls:?}");
+    let dir = tmp.path().join("n");
+    let profile = &calls[0];
+    let export = dir.join("ncu/s32_b2").display().to_string();
+    let head: Vec<&str> = profile.iter().take(16).map(String::as_str).collect();
+    assert_eq!(
+        head,
+        ["--set", "full", "--target-processes", "all", "--kernel-name", "regex:.*", "--launch-skip", "0", "--launch-count", "50", "--nvtx", "--nvtx-include", "latency_anatomy@*/rep_0/decode/*", "--export", &export, "--force-overwrite"]
+    );
+    let child = &profile[16..];
+    assert!(child[0].ends_with("latency-anatomy") && child[1] == "sweep", "{child:?}");
+    let pos = |k: &str| child.iter().position(|a| a == k).unwrap();
+    assert_eq!(child[pos("--seq") + 1], "32");
+    assert_eq!(child[pos("--batch-sizes") + 1], "2");
+    assert_eq!(child[pos("--reps") + 1], "1");
+    assert_eq!(child[pos("--warmup") + 1], "1");
+    let report = dir.join("ncu/s32_b2.ncu-rep").display().to_string();
+    assert_eq!(calls[1], ["--import", report.as_str(), "--csv", "--page", "raw", "--print-units", "base"]);
+    assert_eq!(calls[2], ["--import", report.as_str(), "--csv", "--page", "details", "--print-units", "base"]);
+    assert!(std::fs::read_to_string(dir.join("ncu/s32_b2.raw.csv")).unwrap().contains("gpu__time_duration.sum"));
+    let m = manifest(&dir);
+    assert_eq!(step(&m, "ncu_s64_b1")["status"], "ok");
+    assert_eq!(step(&m, "ncu_csv_s64_b1")["status"], "ok");
+    assert_eq!(step(&m, "nsys_s32_b2")["status"], "skipped");
+}
+
+#[test]
+fn failing_and_hanging_profilers_are_recorded_and_the_capture_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = fake_tool(tmp.path(), "nsys", "echo 'nsys: simulated failure' >&2; exit 3");
+    let slow = fake_tool(tmp.path(), "ncu", "sleep 30");
+    let out = bin()
+        .args(SMALL)
+        .args(["--nsys"])
+        .arg(&bad)
+        .args(["--ncu"])
+        .arg(&slow)
+        .args(["--profiler-timeout", "1", "--results"])
+        .arg(tmp.path())
+        .args(["--run-id", "f"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("failed step(s)"), "{stderr}");
+    let m = manifest(&tmp.path().join("f"));
+    assert_eq!(step(&m, "seq_sweep")["status"], "ok");
+    assert_eq!(step(&m, "batch_sweep")["status"], "ok");
+    let n = step(&m, "nsys_s32_b2");
+    assert_eq!(n["status"], "failed");
+    assert!(n["message"].as_str().unwrap().contains("simulated failure"), "{n}");
+    let c = step(&m, "ncu_s64_b1");
+    assert_eq!(c["status"], "failed");
+    assert!(c["message"].as_str().unwrap().contains("timed out"), "{c}");
+    assert_eq!(step(&m, "nsys_export_s64_b1")["status"], "skipped");
+}
+
+#[test]
+fn dry_run_prints_argv_and_missing_tools_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .env("PATH", tmp.path())
+        .args(["capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--dry-run", "--results"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("nsys not found") && stderr.contains("--no-nsys"), "{stderr}");
+    assert!(stdout.contains("--seq 128,256,512,1024,2048,3072,4096 --batch-sizes 1 "), "{stdout}");
+    assert!(stdout.contains("--seq 128 --batch-sizes 1,2,4,8,16,32,64 "), "{stdout}");
+    assert!(stdout.contains("# nsys skipped for s128_b32"), "{stdout}");
+    assert!(stdout.contains("# ncu skipped for s4096_b1"), "{stdout}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "a dry run writes nothing");
+}
+
+#[test]
+fn sweep_flags_are_validated() {
+    bin().args(["sweep", "--model", "tiny", "--seq", "8", "--out", "x.csv"]).assert().failure().stderr(predicates::str::contains("--random-weights"));
+    bin()
+        .args(["sweep", "--model", "tiny", "--random-weights", "--seq", "9000", "--out", "x.csv"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("max_position_embeddings"));
+    bin()
+        .args(["sweep", "--model", "tiny", "--random-weights", "--device", "cuda", "--seq", "8", "--out", "x.csv"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("without CUDA"));
+    bin().args(["capture", "--model", "tiny", "--random-weights", "--canonical", "12by3", "--dry-run"]).assert().failure().stderr(predicates::str::contains("SEQxBATCH"));
+}
