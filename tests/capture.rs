@@ -286,3 +286,38 @@ fn sweep_flags_are_validated() {
         .stderr(predicates::str::contains("without CUDA"));
     bin().args(["capture", "--model", "tiny", "--random-weights", "--canonical", "12by3", "--dry-run"]).assert().failure().stderr(predicates::str::contains("SEQxBATCH"));
 }
+
+/// A real SIGINT sent to a running sweep: it stops after the current run, exits 130, and the CSV holds only
+/// complete rows of finished configurations.
+#[test]
+fn sigint_keeps_finished_rows_and_a_valid_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s.csv");
+    let seqs: Vec<String> = (1..=40).map(|i| (i * 16).to_string()).collect();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("latency-anatomy"))
+        .args(["sweep", "--model", "tiny", "--random-weights", "--device", "cpu", "--gen-tokens", "8", "--warmup", "0", "--reps", "3", "--no-progress", "--seq"])
+        .arg(seqs.join(","))
+        .arg("--out")
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(&out).map_or(0, |s| s.lines().count()) < 3 {
+        assert!(start.elapsed().as_secs() < 120, "no rows after 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let rows = csv_rows(&out);
+    assert!(rows.len() >= 2 && rows.len() < 40, "{} rows", rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["seq_len"], ((i + 1) * 16).to_string());
+        assert_eq!(r["reps"], "3", "only finished configurations are written");
+        assert!(f(r, "prefill_p50_ms") > 0.0);
+    }
+    let reps = csv_rows(&tmp.path().join("s.reps.csv"));
+    assert_eq!(reps.len(), rows.len() * 3);
+}

@@ -238,6 +238,8 @@ impl ModelSpec {
 /// (candle's CUDA `randn` rejects BF16).
 struct RandomBackend {
     tie_word_embeddings: bool,
+    /// When set, every tensor handed out is also kept here (to save a random model as safetensors).
+    record: Option<std::sync::Mutex<std::collections::HashMap<String, Tensor>>>,
 }
 
 impl SimpleBackend for RandomBackend {
@@ -249,7 +251,11 @@ impl SimpleBackend for RandomBackend {
         } else {
             Tensor::randn(0f32, 0.02f32, s, dev)?
         };
-        t.to_dtype(dtype)
+        let t = t.to_dtype(dtype)?;
+        if let Some(rec) = &self.record {
+            rec.lock().expect("not poisoned").insert(name.to_string(), t.clone());
+        }
+        Ok(t)
     }
 
     fn get_unchecked(&self, name: &str, _dtype: DType, _dev: &Device) -> candle_core::Result<Tensor> {
@@ -259,6 +265,37 @@ impl SimpleBackend for RandomBackend {
     fn contains_tensor(&self, name: &str) -> bool {
         name != "lm_head.weight" || !self.tie_word_embeddings
     }
+}
+
+/// Writes a random-weight model of `config` as a local model directory: `config.json` and `model.safetensors`
+/// (F32 tensors with the names and shapes the Qwen2 loader expects). Useful to test the local-directory path.
+pub fn write_random_model(config_json: &serde_json::Value, dir: &Path) -> Result<()> {
+    let config: Config = serde_json::from_value(config_json.clone())
+        .map_err(|e| CaptureError::Model { model: dir.display().to_string(), message: e.to_string() })?;
+    std::fs::create_dir_all(dir).map_err(|e| CaptureError::io(dir, e))?;
+    let backend = std::sync::Arc::new(RandomBackend {
+        tie_word_embeddings: config.tie_word_embeddings,
+        record: Some(std::sync::Mutex::new(Default::default())),
+    });
+    struct Shared(std::sync::Arc<RandomBackend>);
+    impl SimpleBackend for Shared {
+        fn get(&self, s: Shape, name: &str, h: candle_nn::Init, dtype: DType, dev: &Device) -> candle_core::Result<Tensor> {
+            self.0.get(s, name, h, dtype, dev)
+        }
+        fn get_unchecked(&self, name: &str, dtype: DType, dev: &Device) -> candle_core::Result<Tensor> {
+            self.0.get_unchecked(name, dtype, dev)
+        }
+        fn contains_tensor(&self, name: &str) -> bool {
+            self.0.contains_tensor(name)
+        }
+    }
+    let err = |e: candle_core::Error| CaptureError::Model { model: dir.display().to_string(), message: e.to_string() };
+    let vb = VarBuilder::from_backend(Box::new(Shared(backend.clone())), DType::F32, Device::Cpu);
+    ModelForCausalLM::new(&config, vb).map_err(err)?;
+    let tensors = backend.record.as_ref().expect("recording").lock().expect("not poisoned").clone();
+    candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).map_err(err)?;
+    let text = serde_json::to_string_pretty(config_json).expect("serializes");
+    std::fs::write(dir.join("config.json"), text).map_err(|e| CaptureError::io(dir.join("config.json"), e))
 }
 
 /// A loaded model ready to run prefill and decode steps.
@@ -275,7 +312,7 @@ impl Runner {
         let err = |e: candle_core::Error| CaptureError::Model { model: spec.name.clone(), message: e.to_string() };
         let vb = match &spec.weights {
             WeightSource::Random => VarBuilder::from_backend(
-                Box::new(RandomBackend { tie_word_embeddings: spec.config.tie_word_embeddings }),
+                Box::new(RandomBackend { tie_word_embeddings: spec.config.tie_word_embeddings, record: None }),
                 dtype.candle(),
                 device.clone(),
             ),
