@@ -23,8 +23,15 @@ fn nsys() -> Option<PathBuf> {
 
 const SMALL: &[&str] = &[
     "capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--seq", "32,64", "--batch-sizes", "1,2",
-    "--batch-seq", "32", "--canonical", "32x2,64x1", "--gen-tokens", "4", "--warmup", "1", "--reps", "3", "--no-progress",
+    "--batch-seq", "32", "--gen-tokens", "4", "--warmup", "1", "--reps", "3", "--no-progress",
 ];
+
+/// The small capture's flags with the given canonical points.
+fn small(canonical: &str) -> Vec<&str> {
+    let mut v = SMALL.to_vec();
+    v.extend(["--canonical", canonical]);
+    v
+}
 
 fn csv_rows(p: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
@@ -136,7 +143,7 @@ fn check_nvtx(sqlite: &Path, reps_csv: &Path, label: &str, warmup: usize, reps: 
 fn tiny_cpu_capture_with_real_nsys() {
     let Some(_) = nsys() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    bin().args(SMALL).args(["--results"]).arg(tmp.path()).args(["--run-id", "t"]).assert().success();
+    bin().args(small("32x2,64x1")).args(["--results"]).arg(tmp.path()).args(["--run-id", "t"]).assert().success();
     let dir = tmp.path().join("t");
     let m = manifest(&dir);
     for s in ["seq_sweep", "batch_sweep", "nsys_s32_b2", "nsys_export_s32_b2", "analyze_s32_b2", "nsys_s64_b1", "nsys_export_s64_b1", "analyze_s64_b1"] {
@@ -181,7 +188,7 @@ case " $* " in *" --import "*) echo '"ID","Kernel Name","gpu__time_duration.sum"
         ),
     );
     bin()
-        .args(SMALL)
+        .args(small("32x2,64x1"))
         .args(["--no-nsys", "--ncu"])
         .arg(&ncu)
         .args(["--ncu-launch-count", "50", "--results"])
@@ -228,7 +235,7 @@ fn failing_and_hanging_profilers_are_recorded_and_the_capture_goes_on() {
     let bad = fake_tool(tmp.path(), "nsys", "echo 'nsys: simulated failure' >&2; exit 3");
     let slow = fake_tool(tmp.path(), "ncu", "sleep 30");
     let out = bin()
-        .args(SMALL)
+        .args(small("32x2,64x1"))
         .args(["--nsys"])
         .arg(&bad)
         .args(["--ncu"])
@@ -320,4 +327,44 @@ fn sigint_keeps_finished_rows_and_a_valid_csv() {
     }
     let reps = csv_rows(&tmp.path().join("s.reps.csv"));
     assert_eq!(reps.len(), rows.len() * 3);
+}
+
+/// An nsys that leaves a `.qdstrm` (as Debian's layout does without the importer symlink): the runner finds
+/// `QdstrmImporter` next to nsys and imports it itself.
+#[test]
+fn left_over_qdstrm_is_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("calls.txt");
+    let nsys = fake_tool(
+        tmp.path(),
+        "nsys",
+        &format!(
+            r#"echo "nsys $*" >> {log}
+prev=""; for a in "$@"; do if [ "$prev" = "--output" ]; then out="$a"; fi; prev="$a"; done
+case "$1" in profile) : > "$out.qdstrm";; export) : > "$out";; esac"#,
+            log = log.display()
+        ),
+    );
+    fake_tool(
+        tmp.path(),
+        "QdstrmImporter",
+        &format!(r#"echo "import $*" >> {log}; : > "${{2%.qdstrm}}.nsys-rep""#, log = log.display()),
+    );
+    bin()
+        .args(small("32x1"))
+        .args(["--no-ncu", "--nsys"])
+        .arg(&nsys)
+        .args(["--results"])
+        .arg(tmp.path())
+        .args(["--run-id", "q"])
+        .assert()
+        .code(2); // the empty "export" cannot be analyzed: that step fails, the rest is fine
+    let m = manifest(&tmp.path().join("q"));
+    let s = step(&m, "nsys_s32_b1");
+    assert_eq!(s["status"], "ok", "{s}");
+    assert!(s["message"].as_str().unwrap().contains("imported the left-over .qdstrm"), "{s}");
+    assert_eq!(step(&m, "nsys_export_s32_b1")["status"], "ok");
+    assert_eq!(step(&m, "analyze_s32_b1")["status"], "failed");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(calls.contains(&format!("import -i {}", tmp.path().join("q/nsys/s32_b1.qdstrm").display())), "{calls}");
 }

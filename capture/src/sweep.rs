@@ -297,6 +297,13 @@ mod tests {
     use crate::plan::Regime;
 
     #[test]
+    fn oom_messages_are_recognized() {
+        assert!(is_oom("DriverError(CUDA_ERROR_OUT_OF_MEMORY, \"out of memory\")"));
+        assert!(is_oom("Cuda(Cublas(CUBLAS_STATUS_ALLOC_FAILED)) out of memory"));
+        assert!(!is_oom("shape mismatch in matmul"));
+    }
+
+    #[test]
     fn tiny_cpu_sweep_writes_consistent_rows() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("s.csv");
