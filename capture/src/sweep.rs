@@ -225,6 +225,10 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
             bar.set_message(format!("[{}/{n}] {label} {run_label}", pi + 1));
             match run_once(&mut runner, &prompt, p.batch as usize, cfg.gen_tokens, &run_label) {
                 Ok((prefill, ttft, steps)) => {
+                    // CUDA: sample used memory after every run, while the run's KV cache is still allocated.
+                    if let Some(used) = mem::cuda_used_mb(&device) {
+                        peak = Some(peak.map_or(used, |p: f64| p.max(used)));
+                    }
                     if measured {
                         let decode: u64 = steps.iter().sum();
                         reps.push(RepTiming {
