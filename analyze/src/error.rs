@@ -64,6 +64,20 @@ pub enum AnalyzeError {
         /// Last lines of nsys's stderr.
         stderr: String,
     },
+    /// An Nsight Compute CSV cannot be used.
+    #[error("'{path}': {detail}")]
+    NcuCsv {
+        /// The input file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        detail: String,
+    },
+    /// A binary ncu report was given but `ncu` is not installed.
+    #[error("'{path}' is a binary Nsight Compute report and `ncu` is not on PATH: install Nsight Compute, or convert it where ncu runs with `ncu --import {path} --csv --page raw --print-units base > FILE.csv` and pass the CSV")]
+    NcuMissing {
+        /// The input file.
+        path: PathBuf,
+    },
     /// An output file or folder cannot be written.
     #[error("cannot write '{path}': {source} (choose another folder with --out)")]
     Write {

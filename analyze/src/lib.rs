@@ -23,6 +23,7 @@ pub mod classify;
 pub mod error;
 pub mod kernels;
 pub mod memory;
+pub mod ncu;
 pub mod nvtx;
 pub mod stats;
 pub mod tables;
