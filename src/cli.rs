@@ -280,8 +280,13 @@ pub enum FormatArg {
 /// `analyze` arguments.
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
-    /// The nsys SQLite export (`nsys export --type sqlite`) or a .nsys-rep/.qdrep report.
+    /// The nsys SQLite export (`nsys export --type sqlite`) or a .nsys-rep/.qdrep report; or Nsight Compute
+    /// data alone (a .csv from `ncu --csv`, or a .ncu-rep converted with the ncu on PATH).
     pub input: PathBuf,
+    /// Nsight Compute data of the same run (CSV pages or .ncu-rep), joined to the nsys kernels; repeat the
+    /// flag for several exports of one session (e.g. one CSV per section).
+    #[arg(long)]
+    pub ncu: Vec<PathBuf>,
     /// Output folder. Default is `results/analysis/<input file stem>/`.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -294,6 +299,10 @@ pub struct AnalyzeArgs {
     /// Rows in the report's top-kernel and top-range tables.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+    /// The capture's sweep CSV of this profiled point, for the bytes the model config predicts. Default: the
+    /// `.csv` beside the export when a capture wrote one.
+    #[arg(long)]
+    pub sweep_csv: Option<PathBuf>,
     /// Do not print the summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -313,6 +322,7 @@ pub struct ReportArgs {
 #[derive(Debug)]
 pub struct AnalyzeConfig {
     pub input: PathBuf,
+    pub ncu: Vec<PathBuf>,
     pub out: PathBuf,
     pub formats: Vec<analyze::Format>,
     pub options: analyze::Options,
@@ -336,6 +346,13 @@ impl AnalyzeArgs {
         }
         let mut options = analyze::Options::default();
         options.phases = phases;
+        options.model = match &self.sweep_csv {
+            Some(p) => Some(
+                analyze::traffic::ModelBytes::from_sweep_csv(p)
+                    .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,
+            ),
+            None => analyze::traffic::ModelBytes::beside(&self.input),
+        };
         let mut formats: Vec<analyze::Format> = self
             .format
             .iter()
@@ -345,7 +362,7 @@ impl AnalyzeArgs {
             })
             .collect();
         formats.dedup();
-        Ok(AnalyzeConfig { input: self.input, out, formats, options, top: self.top, quiet: self.quiet })
+        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, options, top: self.top, quiet: self.quiet })
     }
 }
 

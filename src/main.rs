@@ -52,7 +52,9 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     }
     install_stop_handler();
     let analyze_hook = |sqlite: &std::path::Path, out: &std::path::Path| -> Result<String, String> {
-        let tables = analyze::analyze_file(sqlite, &analyze::Options::default()).map_err(|e| e.to_string())?;
+        let mut opts = analyze::Options::default();
+        opts.model = analyze::traffic::ModelBytes::beside(sqlite);
+        let tables = analyze::analyze_file(sqlite, &opts).map_err(|e| e.to_string())?;
         analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
         let md = reports::render_markdown(&tables, &reports::ReportOptions::default());
         analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
@@ -115,9 +117,23 @@ fn sweep_cmd(cfg: capture::sweep::SweepConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn is_ncu_input(p: &std::path::Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("ncu-rep"))
+}
+
 fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
-    let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
-    let tables = analyze::analyze_file(&sqlite, &cfg.options)?;
+    let tables = if is_ncu_input(&cfg.input) {
+        let mut inputs = vec![cfg.input.clone()];
+        inputs.extend(cfg.ncu.iter().cloned());
+        let file = analyze::ncu::read_inputs(&inputs, &cfg.out)?;
+        analyze::analyze_ncu(&cfg.input.display().to_string(), &file)
+    } else {
+        let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
+        let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
+        let trace = analyze::trace::load(&sqlite)?;
+        let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
+        analyze::analyze_trace_with_ncu(&trace, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)))
+    };
     analyze::write_tables(&tables, &cfg.out, &cfg.formats)?;
     let opts = reports::ReportOptions::with_top(cfg.top);
     let md = reports::render_markdown(&tables, &opts);

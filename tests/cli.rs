@@ -238,3 +238,58 @@ fn csv_rows(p: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let h = r.headers().unwrap().clone();
     r.records().map(|x| h.iter().zip(x.unwrap().iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()).collect()
 }
+
+#[test]
+fn ncu_csv_input() {
+    let Some(dir) = realdata() else { return };
+    let k = dir.join("CodeGandee+llm-perf-opt/ncu-v2/kernel_0013_178ff748c21ea29399b8568af3cd1f02");
+    let out = tempfile::tempdir().unwrap();
+    bin()
+        .arg("analyze")
+        .arg(k.join("ncu.details.csv"))
+        .arg("--ncu")
+        .arg(k.join("ncu.section_SpeedOfLight_RooflineChart.csv"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 launch(es) profiled by Nsight Compute"));
+    let csv = std::fs::read_to_string(out.path().join("ncu_kernels.csv")).unwrap();
+    assert!(csv.starts_with("file,id,kernel_name,base_name,grid,block,duration_ns,dram_read_bytes,dram_write_bytes,dram_bytes,l2_bytes,dram_gb_s,peak_dram_gb_s,dram_pct_of_peak,"), "{csv}");
+    assert!(!out.path().join("kernels.csv").exists(), "no nsys tables for ncu-only input");
+    assert!(std::fs::read_to_string(out.path().join("report.md")).unwrap().contains("Kernel roofline"));
+    // An error-only ncu output is one clear line.
+    let e = bin().arg("analyze").arg(dir.join("CodeGandee+llm-perf-opt/ncu-error-raw.csv")).arg("--out").arg(out.path().join("e")).assert().failure().code(1);
+    let stderr = String::from_utf8_lossy(&e.get_output().stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("did not match any section"), "{stderr}");
+}
+
+#[test]
+fn ncu_rep_needs_ncu_or_uses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rep = tmp.path().join("r.ncu-rep");
+    std::fs::write(&rep, b"NVR\0binary").unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    bin()
+        .env("PATH", &empty)
+        .arg("analyze")
+        .arg(&rep)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("`ncu` is not on PATH").and(predicate::str::contains("--page raw --print-units base")));
+    // With an ncu on PATH (a stand-in that prints a raw page), the report is converted and analyzed.
+    let bin_dir = tmp.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let ncu = bin_dir.join("ncu");
+    std::fs::write(&ncu, "#!/bin/sh\necho '\"ID\",\"Kernel Name\",\"gpu__time_duration.sum\",\"dram__bytes.sum\"'\necho '\"\",\"\",\"second\",\"byte\"'\necho '\"0\",\"k\",\"0.000002\",\"4000\"'\n").unwrap();
+    std::fs::set_permissions(&ncu, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = tmp.path().join("o2");
+    bin().env("PATH", &bin_dir).arg("analyze").arg(&rep).arg("--out").arg(&out).assert().success();
+    assert!(out.join("r.raw.csv").is_file());
+    let csv = std::fs::read_to_string(out.join("ncu_kernels.csv")).unwrap();
+    assert!(csv.contains(",2000.0,") && csv.contains(",2.0,"), "2 µs and 4000 B / 2 µs = 2 GB/s: {csv}");
+}

@@ -21,10 +21,8 @@ pub fn phase_of(range_name: &str, phases: &[String]) -> Option<usize> {
     })
 }
 
-/// Builds the class table and returns the phases that occur.
-pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec<ClassRow>, Vec<String>) {
-    // Class per kernel name, computed once.
-    let mut name_class: BTreeMap<u32, KernelClass> = BTreeMap::new();
+/// The phase label of every op of `attr` (`all` only when the trace has no phase ranges), and the phases found.
+pub fn op_phases(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec<String>, Vec<String>) {
     // Phase per range name.
     let mut range_phase: BTreeMap<u32, Option<usize>> = BTreeMap::new();
     let mut found = vec![false; phases.len()];
@@ -35,6 +33,35 @@ pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec
         }
     }
     let any_phase = found.iter().any(|&f| f);
+    let labels = (0..attr.ops.len())
+        .map(|i| {
+            if !any_phase {
+                return "all".to_string();
+            }
+            let mut rs: Vec<u32> = attr.ranges_of(i).to_vec();
+            if rs.is_empty() {
+                return "unattributed".to_string();
+            }
+            // innermost first: latest start, earliest end
+            rs.sort_by(|&a, &b| {
+                let (ra, rb) = (&trace.ranges[a as usize], &trace.ranges[b as usize]);
+                rb.start.cmp(&ra.start).then(ra.end.cmp(&rb.end))
+            });
+            rs.iter()
+                .find_map(|&r| range_phase[&trace.ranges[r as usize].name])
+                .map(|p| phases[p].clone())
+                .unwrap_or_else(|| "other".to_string())
+        })
+        .collect();
+    let present = phases.iter().zip(found).filter(|(_, f)| *f).map(|(p, _)| p.clone()).collect();
+    (labels, present)
+}
+
+/// Builds the class table and returns the phases that occur.
+pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec<ClassRow>, Vec<String>) {
+    let (labels, present) = op_phases(trace, attr, phases);
+    // Class per kernel name, computed once.
+    let mut name_class: BTreeMap<u32, KernelClass> = BTreeMap::new();
     // (phase label, class) -> (count, ns)
     let mut acc: BTreeMap<(String, KernelClass), (u64, i64)> = BTreeMap::new();
     for (i, op) in attr.ops.iter().enumerate() {
@@ -48,22 +75,8 @@ pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec
         let e = acc.entry(("all".to_string(), class)).or_default();
         e.0 += 1;
         e.1 += d;
-        if any_phase {
-            let mut rs: Vec<u32> = attr.ranges_of(i).to_vec();
-            let label = if rs.is_empty() {
-                "unattributed".to_string()
-            } else {
-                // innermost first: latest start, earliest end
-                rs.sort_by(|&a, &b| {
-                    let (ra, rb) = (&trace.ranges[a as usize], &trace.ranges[b as usize]);
-                    rb.start.cmp(&ra.start).then(ra.end.cmp(&rb.end))
-                });
-                rs.iter()
-                    .find_map(|&r| range_phase[&trace.ranges[r as usize].name])
-                    .map(|p| phases[p].clone())
-                    .unwrap_or_else(|| "other".to_string())
-            };
-            let e = acc.entry((label, class)).or_default();
+        if labels[i] != "all" {
+            let e = acc.entry((labels[i].clone(), class)).or_default();
             e.0 += 1;
             e.1 += d;
         }
@@ -97,7 +110,6 @@ pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec
     rows.sort_by(|a, b| {
         order(&a.phase).cmp(&order(&b.phase)).then(b.total_ns.cmp(&a.total_ns)).then(a.class.cmp(&b.class))
     });
-    let present = phases.iter().zip(found).filter(|(_, f)| *f).map(|(p, _)| p.clone()).collect();
     (rows, present)
 }
 

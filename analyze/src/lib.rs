@@ -28,6 +28,7 @@ pub mod nvtx;
 pub mod stats;
 pub mod tables;
 pub mod timeline;
+pub mod traffic;
 pub mod trace;
 
 use std::path::Path;
@@ -42,11 +43,13 @@ pub struct Options {
     /// NVTX range names that mark phases; kernels are assigned to the innermost enclosing phase range.
     /// Default is `["prefill", "decode"]`.
     pub phases: Vec<String>,
+    /// What the model config predicts (from a capture's sweep CSV), for `traffic.csv`. Default is none.
+    pub model: Option<traffic::ModelBytes>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { phases: vec!["prefill".into(), "decode".into()] }
+        Options { phases: vec!["prefill".into(), "decode".into()], model: None }
     }
 }
 
@@ -61,6 +64,11 @@ pub enum Format {
 
 /// Runs every analysis on a loaded trace.
 pub fn analyze_trace(trace: &trace::Trace, opts: &Options) -> Tables {
+    analyze_trace_with_ncu(trace, opts, None)
+}
+
+/// Runs every analysis on a loaded trace, joining ncu data of the same run when given.
+pub fn analyze_trace_with_ncu(trace: &trace::Trace, opts: &Options, ncu: Option<(&str, &ncu::csv::NcuFile)>) -> Tables {
     let attr = attribution::Attribution::build(trace);
     let kernels = kernels::kernel_table(trace);
     let nvtx_ranges = nvtx::range_table(trace, &attr);
@@ -91,7 +99,30 @@ pub fn analyze_trace(trace: &trace::Trace, opts: &Options) -> Tables {
             "{missing} of {n_kernels} kernel(s) have no matching CUDA API call (same correlationId and process); they count in every table but cannot be attributed to NVTX ranges"
         ));
     }
-    Tables { schema: tables::TABLES_SCHEMA, info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps }
+    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "nsys".into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, ..Default::default() };
+    let (labels, _) = classes::op_phases(trace, &attr, &opts.phases);
+    if let Some((name, file)) = ncu {
+        let peak = trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0);
+        let mut rows = ncu::kernels::kernel_rows(name, file, peak);
+        t.ncu_phases = ncu::join::join(&mut rows, trace, &attr, &labels);
+        t.ncu_kernels = rows;
+        t.ncu_notes = file.notes.clone();
+    }
+    if !attr.ops.is_empty() {
+        t.traffic = traffic::traffic_table(trace, &attr, &labels, &t.ncu_kernels, opts.model);
+    }
+    t
+}
+
+/// Analyzes ncu data alone (no nsys export): `ncu_kernels` only.
+pub fn analyze_ncu(name: &str, file: &ncu::csv::NcuFile) -> Tables {
+    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "ncu".into(), ..Default::default() };
+    t.info.file = name.to_string();
+    t.info.nsys_version = "n/a (Nsight Compute input)".into();
+    t.info.schema_version = "n/a".into();
+    t.ncu_kernels = ncu::kernels::kernel_rows(name, file, None);
+    t.ncu_notes = file.notes.clone();
+    t
 }
 
 /// Loads and analyzes the nsys SQLite export at `path`.
@@ -141,7 +172,8 @@ pub const CSV_FILES: [(&str, &[&str]); 6] = [
 pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
     if formats.contains(&Format::Csv) {
-        for (file, header) in CSV_FILES {
+        let nsys_tables: &[(&str, &[&str])] = if t.input_kind == "ncu" { &[] } else { &CSV_FILES };
+        for &(file, header) in nsys_tables {
             let path = dir.join(file);
             let bytes = match file {
                 "kernels.csv" => csv_bytes(&t.kernels, &path, header)?,
@@ -152,6 +184,18 @@ pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
                 _ => csv_bytes(&t.gaps, &path, header)?,
             };
             write_atomic(&path, &bytes)?;
+        }
+        if !t.ncu_kernels.is_empty() {
+            let path = dir.join("ncu_kernels.csv");
+            write_atomic(&path, &csv_bytes(&t.ncu_kernels, &path, &[])?)?;
+        }
+        if !t.ncu_phases.is_empty() {
+            let path = dir.join("ncu_phases.csv");
+            write_atomic(&path, &csv_bytes(&t.ncu_phases, &path, &[])?)?;
+        }
+        if !t.traffic.is_empty() {
+            let path = dir.join("traffic.csv");
+            write_atomic(&path, &csv_bytes(&t.traffic, &path, &[])?)?;
         }
     }
     if formats.contains(&Format::Json) {

@@ -199,6 +199,9 @@ pub struct Summary {
 pub struct Tables {
     /// Version of this layout.
     pub schema: u32,
+    /// What was analyzed: `nsys` (an export, maybe with ncu data) or `ncu` (Nsight Compute data alone).
+    #[serde(default = "default_input_kind")]
+    pub input_kind: String,
     /// About the input export.
     pub info: TraceInfo,
     /// Headline figures.
@@ -215,6 +218,22 @@ pub struct Tables {
     pub timeline: Vec<TimelineRow>,
     /// `gaps.csv`.
     pub gaps: Vec<GapRow>,
+    /// `ncu_kernels.csv` (when ncu data was given).
+    #[serde(default)]
+    pub ncu_kernels: Vec<crate::ncu::kernels::NcuKernelRow>,
+    /// `ncu_phases.csv` (when ncu data was joined to an nsys export).
+    #[serde(default)]
+    pub ncu_phases: Vec<crate::ncu::join::PhaseBoundRow>,
+    /// Notes about the ncu input.
+    #[serde(default)]
+    pub ncu_notes: Vec<String>,
+    /// `traffic.csv`: memory traffic per phase.
+    #[serde(default)]
+    pub traffic: Vec<crate::traffic::TrafficRow>,
+}
+
+fn default_input_kind() -> String {
+    "nsys".into()
 }
 
 /// Current layout version of [`Tables`].

@@ -169,3 +169,62 @@ fn input_is_never_modified() {
     let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "no journal or lock file left beside the export: {names:?}");
 }
+
+/// ncu data joined to the synthetic export: launches match nsys kernels by base name + grid + block (base name
+/// alone when no shape matches), inherit the phase, and GPU time per phase is split by verdict.
+#[test]
+fn ncu_join_carries_phases() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = build_db(dir.path(), "synthetic.sqlite", include_str!("data/synthetic.sql"));
+    // ncu 2025 style names (no namespaces); launch 0 is K1's shape (grid 1, block 128); DRAM 85 % of peak.
+    let ncu = "\"ID\",\"Kernel Name\",\"Block Size\",\"Grid Size\",\"gpu__time_duration.sum\",\"dram__bytes.sum\",\"sm__throughput.avg.pct_of_peak_sustained_elapsed\",\"gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed\",\"dram__throughput.avg.pct_of_peak_sustained_elapsed\"\n\
+               \"\",\"\",\"\",\"\",\"nsecond\",\"byte\",\"%\",\"%\",\"%\"\n\
+               \"0\",\"void gemm_kernel<float>(Params)\",\"(128, 1, 1)\",\"(1, 1, 1)\",\"500\",\"425,000\",\"20\",\"85\",\"85\"\n";
+    let ncu_path = dir.path().join("n.csv");
+    std::fs::write(&ncu_path, ncu).unwrap();
+    let file = latency_anatomy_analyze::ncu::csv::read(&ncu_path).unwrap();
+    let trace = latency_anatomy_analyze::trace::load(&p).unwrap();
+    let t = latency_anatomy_analyze::analyze_trace_with_ncu(&trace, &Options::default(), Some(("n.csv", &file)));
+    assert_eq!(t.ncu_kernels.len(), 1);
+    let k = &t.ncu_kernels[0];
+    assert_eq!((k.bound.as_str(), k.phase.as_str(), k.nsys_kernel.as_str()), ("memory-bound", "prefill", "void gemm_kernel<float>(Params)"));
+    // 425,000 B / 500 ns = 850 GB/s of the 1,000 GB/s TARGET_INFO_GPU peak
+    assert_eq!((k.dram_gb_s, k.peak_dram_gb_s, k.dram_pct_of_peak), (Some(850.0), Some(1000.0), Some(85.0)));
+    let get = |phase: &str, bound: &str| t.ncu_phases.iter().find(|r| r.phase == phase && r.bound == bound).map(|r| (r.kernels, r.total_ns, r.pct_phase_time));
+    // prefill: K1 (500 ns, profiled shape) memory-bound; K2 rmsnorm (100 ns) unprofiled.
+    assert_eq!(get("prefill", "memory-bound"), Some((1, 500, 83.33)));
+    assert_eq!(get("prefill", "unprofiled"), Some((1, 100, 16.67)));
+    // decode: K3 has another grid; it matches by base name.
+    assert_eq!(get("decode", "memory-bound"), Some((1, 200, 100.0)));
+    // all: 700 ns of 1050 memory-bound; DRAM bytes estimated as 425,000 per execution.
+    let all = t.ncu_phases.iter().find(|r| r.phase == "all" && r.bound == "memory-bound").unwrap();
+    assert_eq!((all.kernels, all.total_ns, all.dram_bytes_est), (2, 700, 850_000.0));
+}
+
+/// Memory traffic per phase: copies from nsys, the model's predicted bytes against the phase's kernel time.
+#[test]
+fn traffic_per_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = build_db(dir.path(), "synthetic.sqlite", include_str!("data/synthetic.sql"));
+    // A sweep CSV as the capture writes it beside the export: seq 4, batch 1, 1 decode step, 1 run;
+    // kv_cache_mb for (4 + 1) tokens = 50 B → 10 B per token; weights 1000 B.
+    std::fs::write(
+        dir.path().join("synthetic.csv"),
+        "seq_len,batch,gen_tokens,warmup,reps,weights_mb,kv_cache_mb\n4,1,1,0,1,0.001,0.00005\n",
+    )
+    .unwrap();
+    let mut opts = Options::default();
+    opts.model = latency_anatomy_analyze::traffic::ModelBytes::beside(&p);
+    assert!(opts.model.is_some());
+    let t = analyze_file(&p, &opts).unwrap();
+    let row = |ph: &str| t.traffic.iter().find(|r| r.phase == ph).unwrap();
+    // prefill: kernels K1 + K2 = 600 ns; predicted 1000 + 4 × 10 = 1040 B → 1.04 ns at 1000 GB/s
+    let pre = row("prefill");
+    assert_eq!((pre.kernel_ns, pre.copy_bytes, pre.predicted_bytes, pre.predicted_min_ns), (600, 0, Some(1040.0), Some(1.0)));
+    assert_eq!(pre.explained_pct, Some(0.17)); // 1.04 / 600
+    // decode: K3 200 ns; the copy M1 (600 B, 300 ns); predicted 1000 + 5 × 10 = 1050 B
+    let dec = row("decode");
+    assert_eq!((dec.kernel_ns, dec.copy_bytes, dec.copy_ns, dec.predicted_bytes), (200, 600, 300, Some(1050.0)));
+    assert_eq!(dec.peak_gb_s, 1000.0);
+    assert!(dec.kernel_dram_bytes.is_none(), "no ncu data");
+}

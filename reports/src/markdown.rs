@@ -96,8 +96,161 @@ fn gpu_line(t: &Tables) -> String {
         .join(", ")
 }
 
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "–".into())
+}
+
+/// Sentences computed from the ncu tables: per phase, the share of GPU time by verdict; without phases, which
+/// launches are memory-bound and how close to peak bandwidth.
+pub fn ncu_findings(t: &Tables) -> Vec<String> {
+    let mut out = Vec::new();
+    if !t.ncu_phases.is_empty() {
+        let mut phases: Vec<&str> = Vec::new();
+        for r in &t.ncu_phases {
+            if !phases.contains(&r.phase.as_str()) {
+                phases.push(&r.phase);
+            }
+        }
+        for p in phases {
+            let rows: Vec<_> = t.ncu_phases.iter().filter(|r| r.phase == p && r.bound != "unprofiled").collect();
+            let Some(top) = rows.first() else { continue };
+            let bw = top.dram_pct_of_peak.map(|b| format!(" at {} of peak DRAM bandwidth", fmt_pct(b))).unwrap_or_default();
+            let unprof = t.ncu_phases.iter().find(|r| r.phase == p && r.bound == "unprofiled").map(|r| r.pct_phase_time).unwrap_or(0.0);
+            out.push(format!(
+                "**{}**: {} of GPU time in {} kernels{bw}{}.",
+                escape_cell(p, 40),
+                fmt_pct(top.pct_phase_time),
+                top.bound,
+                if unprof > 0.0 { format!(" ({} of the phase was not profiled by ncu)", fmt_pct(unprof)) } else { String::new() }
+            ));
+        }
+    } else if !t.ncu_kernels.is_empty() {
+        let n = t.ncu_kernels.len();
+        for bound in ["memory-bound", "compute-bound", "latency-bound"] {
+            let ks: Vec<_> = t.ncu_kernels.iter().filter(|k| k.bound == bound).collect();
+            if ks.is_empty() {
+                continue;
+            }
+            let detail: Vec<String> = ks
+                .iter()
+                .take(6)
+                .map(|k| {
+                    let bw = k.dram_pct_of_peak.map(|b| format!(", DRAM {}", fmt_pct(b))).unwrap_or_default();
+                    format!("#{} {} ({}{bw})", k.id, escape_cell(&k.base_name, 40), k.bound_reason)
+                })
+                .collect();
+            out.push(format!("{} of {n} launches are **{bound}**: {}{}.", ks.len(), detail.join("; "), if ks.len() > 6 { "; …" } else { "" }));
+        }
+    }
+    out
+}
+
+fn ncu_section(out: &mut String, t: &Tables, o: &ReportOptions) {
+    if t.ncu_kernels.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Nsight Compute: memory traffic, FLOPs and roofline per kernel
+");
+    for f in ncu_findings(t) {
+        let _ = writeln!(out, "- {f}");
+    }
+    out.push('\n');
+    let joined = !t.ncu_phases.is_empty();
+    let mut header = vec!["ID", "Kernel"];
+    if joined {
+        header.push("Phase");
+    }
+    header.extend(["Duration", "DRAM bytes", "DRAM BW", "% of peak", "GFLOP/s", "FLOP/byte", "SM %", "Memory %", "Verdict"]);
+    let mut align = vec![true, false];
+    if joined {
+        align.push(false);
+    }
+    align.extend([true, true, true, true, true, true, true, true, false]);
+    let rows: Vec<Vec<String>> = t
+        .ncu_kernels
+        .iter()
+        .take(o.top.max(20))
+        .map(|k| {
+            let mut r = vec![k.id.to_string(), escape_cell(&k.base_name, 50)];
+            if joined {
+                r.push(escape_cell(&k.phase, 20));
+            }
+            r.extend([
+                opt(k.duration_ns, fmt_ns),
+                opt(k.dram_bytes, fmt_bytes),
+                opt(k.dram_gb_s, |v| format!("{v:.1} GB/s")),
+                opt(k.dram_pct_of_peak, fmt_pct),
+                opt(k.gflop_s, |v| format!("{v:.1}")),
+                opt(k.arithmetic_intensity, |v| format!("{v:.2}")),
+                opt(k.sm_pct, fmt_pct),
+                opt(k.memory_pct, fmt_pct),
+                k.bound.clone(),
+            ]);
+            r
+        })
+        .collect();
+    table(out, &header, &align, &rows);
+    if t.ncu_kernels.len() > o.top.max(20) {
+        let _ = writeln!(out, "{} more launches in `ncu_kernels.csv`.\n", t.ncu_kernels.len() - o.top.max(20));
+    }
+    let _ = writeln!(out, "FLOPs count an FMA as 2 (`fadd + fmul + 2·ffma`, per precision); tensor-core work is in `ncu_kernels.csv` (`tensor_ops`, `tensor_inst`). A kernel is memory- or compute-bound when that unit runs at ≥ 60% of its peak (Speed Of Light), latency-bound when neither does.\n");
+    if !t.ncu_phases.is_empty() {
+        let _ = writeln!(out, "**GPU time by verdict, per phase** (nsys time of each kernel, verdict of the same kernel in ncu)\n");
+        let rows: Vec<Vec<String>> = t
+            .ncu_phases
+            .iter()
+            .map(|r| vec![escape_cell(&r.phase, 30), r.bound.clone(), fmt_pct(r.pct_phase_time), fmt_ns(r.total_ns as f64), r.kernels.to_string(), fmt_bytes(r.dram_bytes_est), opt(r.dram_pct_of_peak, fmt_pct)])
+            .collect();
+        table(out, &["Phase", "Verdict", "Share", "GPU time", "Kernels", "DRAM bytes (est.)", "DRAM % of peak"], &[false, false, true, true, true, true, true], &rows);
+    }
+    for n in &t.ncu_notes {
+        let _ = writeln!(out, "- **Note (ncu):** {}", escape_cell(n, 300));
+    }
+}
+
+fn traffic_section(out: &mut String, t: &Tables) {
+    let interesting = t.traffic.iter().any(|r| r.kernel_dram_bytes.is_some() || r.predicted_bytes.is_some() || r.copy_bytes > 0);
+    if !interesting {
+        return;
+    }
+    let _ = writeln!(out, "## Memory traffic per phase\n");
+    let rows: Vec<Vec<String>> = t
+        .traffic
+        .iter()
+        .map(|r| {
+            vec![
+                escape_cell(&r.phase, 30),
+                fmt_ns(r.kernel_ns as f64),
+                opt(r.kernel_dram_bytes, fmt_bytes),
+                opt(r.kernel_gb_s, |v| format!("{v:.1} GB/s")),
+                format!("{} ({})", fmt_bytes(r.copy_bytes as f64), fmt_ns(r.copy_ns as f64)),
+                if r.peak_gb_s > 0.0 { format!("{:.0} GB/s", r.peak_gb_s) } else { "–".into() },
+                opt(r.predicted_bytes, fmt_bytes),
+                opt(r.predicted_min_ns, fmt_ns),
+                opt(r.explained_pct, fmt_pct),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["Phase", "Kernel time", "Kernel DRAM bytes (ncu)", "Achieved", "Copies", "Peak", "Model predicts", "At peak BW", "Explained"],
+        &[false, true, true, true, true, true, true, true, true],
+        &rows,
+    );
+    let _ = writeln!(out, "Kernel DRAM bytes extrapolate ncu's bytes per launch to every execution nsys recorded (kernels ncu did not profile are left out; `profiled_ns` in `traffic.csv`). *Model predicts*: each decode step reads all weights plus the KV cache so far, each prefill reads the weights and writes the prompt's KV cache; *At peak BW* is that many bytes at peak DRAM bandwidth, and *Explained* its share of the phase's kernel time.\n");
+}
+
 /// Renders the markdown report of one analysis.
 pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
+    if t.input_kind == "ncu" {
+        let mut out = String::new();
+        let file = std::path::Path::new(&t.info.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let _ = writeln!(out, "# Kernel roofline — {}\n", escape_cell(&file, 200));
+        let _ = writeln!(out, "{} profiled launch(es) from Nsight Compute.\n", t.ncu_kernels.len());
+        ncu_section(&mut out, t, o);
+        let _ = writeln!(out, "Tables: `ncu_kernels.csv`, `tables.json`.");
+        return out;
+    }
     let mut out = String::new();
     let s = &t.summary;
     let file = std::path::Path::new(&t.info.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
@@ -276,13 +429,43 @@ pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
             table(&mut out, &["GPU", "#", "Gap", "Preceding op", "Following op"], &[true, true, true, false, false], &rows);
         }
     }
-    let _ = writeln!(out, "Tables: `kernels.csv`, `nvtx_ranges.csv`, `classes.csv`, `memory.csv`, `timeline.csv`, `gaps.csv`, `tables.json`.");
+    ncu_section(&mut out, t, o);
+    traffic_section(&mut out, t);
+    let mut files = vec!["kernels.csv", "nvtx_ranges.csv", "classes.csv", "memory.csv", "timeline.csv", "gaps.csv"];
+    if !t.ncu_kernels.is_empty() {
+        files.push("ncu_kernels.csv");
+    }
+    if !t.ncu_phases.is_empty() {
+        files.push("ncu_phases.csv");
+    }
+    if !t.traffic.is_empty() {
+        files.push("traffic.csv");
+    }
+    files.push("tables.json");
+    let _ = writeln!(out, "Tables: {}.", files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "));
     out
 }
 
 /// A short plain-text summary for the terminal.
 pub fn render_summary(t: &Tables, top: usize) -> String {
     let mut out = String::new();
+    if t.input_kind == "ncu" {
+        let _ = writeln!(out, "{} — {} launch(es) profiled by Nsight Compute", t.info.file, t.ncu_kernels.len());
+        for k in t.ncu_kernels.iter().take(top.max(10)) {
+            let name: String = k.base_name.chars().filter(|c| !c.is_control()).take(50).collect();
+            let _ = writeln!(
+                out,
+                "  #{:<4} {:<14} {:>11}  DRAM {:>7}  {}  {}",
+                k.id,
+                k.bound,
+                opt(k.duration_ns, fmt_ns),
+                opt(k.dram_pct_of_peak, fmt_pct),
+                name,
+                k.bound_reason
+            );
+        }
+        return out;
+    }
     let s = &t.summary;
     let _ = writeln!(out, "{} — nsys {}, {} GPU(s)", t.info.file, t.info.nsys_version, t.info.gpus.len());
     if s.kernels == 0 && s.memops == 0 {

@@ -3,6 +3,14 @@
 //! are reduced to a base name (the function name without namespaces, template arguments or parameters), which
 //! is then matched, with the grid/block shape and the launch order breaking ties.
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::kernels::NcuKernelRow;
+use crate::attribution::Attribution;
+use crate::trace::Trace;
+
 /// The base function name of a (demangled) kernel name: `void cutlass::Kernel2<…>(T1::Params)` → `Kernel2`,
 /// `std::enable_if<!T7, void>::type internal::gemvx::kernel<…>(T13)` → `kernel`.
 pub fn base_name(name: &str) -> String {
@@ -64,4 +72,121 @@ mod tests {
         assert_eq!(base_name("ampere_sgemm_128x64_nn"), "ampere_sgemm_128x64_nn");
         assert_eq!(base_name("void at::native::(anonymous namespace)::fused_dropout_kernel_vec<double, 1, 4>(at::cuda::detail::TensorInfo<double, unsigned int>)"), "fused_dropout_kernel_vec");
     }
+}
+
+
+/// `ncu_phases.csv`: per NVTX phase, GPU time by ncu verdict and the memory traffic it implies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseBoundRow {
+    /// Phase (`all` when the trace has no phases).
+    pub phase: String,
+    /// `memory-bound`, `compute-bound`, `latency-bound`, `unknown`, or `unprofiled` (no ncu data for that kernel).
+    pub bound: String,
+    /// Kernel executions (nsys).
+    pub kernels: u64,
+    /// Their GPU time, ns (nsys).
+    pub total_ns: i64,
+    /// Share of the phase's kernel time, %.
+    pub pct_phase_time: f64,
+    /// DRAM bytes these executions moved, estimated as the ncu bytes of the same kernel × executions.
+    pub dram_bytes_est: f64,
+    /// Time-weighted mean of ncu's DRAM bandwidth % of peak over the profiled kernels.
+    pub dram_pct_of_peak: Option<f64>,
+}
+
+fn shape(d: [i64; 3]) -> String {
+    format!("{},{},{}", d[0], d[1], d[2])
+}
+
+/// Matches ncu rows to nsys kernels by base name + grid + block (base name alone when no shape matches),
+/// fills each row's `phase` (the phase holding most of the matched kernels' time) and `nsys_kernel`, and
+/// returns GPU time per (phase, verdict). `labels` is the phase of every op of `attr`.
+pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels: &[String]) -> Vec<PhaseBoundRow> {
+    // nsys kernels by key.
+    let mut base_of: BTreeMap<u32, String> = BTreeMap::new();
+    let key_of = |i: usize, base_of: &mut BTreeMap<u32, String>| {
+        let k = &trace.kernels[attr.ops[i].index];
+        let b = base_of.entry(k.name).or_insert_with(|| base_name(trace.name(k.name))).clone();
+        (b, shape(k.grid), shape(k.block))
+    };
+    let kernel_ops: Vec<usize> = (0..attr.ops.len()).filter(|&i| attr.ops[i].is_kernel).collect();
+    let keys: Vec<(String, String, String)> = kernel_ops.iter().map(|&i| key_of(i, &mut base_of)).collect();
+    // ncu data by key (first row wins for the verdict; bytes and % averaged).
+    let mut ncu_by_key: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    let mut ncu_by_base: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (r, row) in rows.iter().enumerate() {
+        ncu_by_key.entry((row.base_name.clone(), row.grid.clone(), row.block.clone())).or_default().push(r);
+        ncu_by_base.entry(row.base_name.clone()).or_default().push(r);
+    }
+    // Which ncu rows describe an nsys kernel: exact shape, else same base name.
+    let ncu_for = |key: &(String, String, String)| -> Option<&Vec<usize>> { ncu_by_key.get(key).or_else(|| ncu_by_base.get(&key.0)) };
+    // Fill phase and nsys name of each ncu row.
+    for row in rows.iter_mut() {
+        let mut per_phase: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut names: BTreeMap<u32, usize> = BTreeMap::new();
+        let exact: Vec<usize> = (0..kernel_ops.len()).filter(|&j| keys[j] == (row.base_name.clone(), row.grid.clone(), row.block.clone())).collect();
+        let matches = if exact.is_empty() { (0..kernel_ops.len()).filter(|&j| keys[j].0 == row.base_name).collect() } else { exact };
+        for j in matches {
+            let i = kernel_ops[j];
+            *per_phase.entry(labels[i].as_str()).or_default() += attr.ops[i].end - attr.ops[i].start;
+            *names.entry(trace.kernels[attr.ops[i].index].name).or_default() += 1;
+        }
+        if let Some((p, _)) = per_phase.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
+            row.phase = p.to_string();
+        }
+        if let Some((n, _)) = names.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
+            row.nsys_kernel = trace.name(*n).to_string();
+        }
+    }
+    // GPU time per (phase, verdict).
+    struct Acc {
+        n: u64,
+        ns: i64,
+        bytes: f64,
+        pct_weighted: f64,
+        pct_ns: i64,
+    }
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    let mut phase_total: BTreeMap<String, i64> = BTreeMap::new();
+    for (j, &i) in kernel_ops.iter().enumerate() {
+        let d = attr.ops[i].end - attr.ops[i].start;
+        let (bound, bytes, pct) = match ncu_for(&keys[j]) {
+            Some(rs) => {
+                let first = &rows[rs[0]];
+                let bytes: Vec<f64> = rs.iter().filter_map(|&r| rows[r].dram_bytes).collect();
+                let pcts: Vec<f64> = rs.iter().filter_map(|&r| rows[r].dram_pct_of_peak).collect();
+                let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+                (first.bound.clone(), mean(&bytes), mean(&pcts))
+            }
+            None => ("unprofiled".to_string(), None, None),
+        };
+        for phase in [labels[i].as_str(), "all"] {
+            let a = acc.entry((phase.to_string(), bound.clone())).or_insert(Acc { n: 0, ns: 0, bytes: 0.0, pct_weighted: 0.0, pct_ns: 0 });
+            a.n += 1;
+            a.ns += d;
+            a.bytes += bytes.unwrap_or(0.0);
+            if let Some(p) = pct {
+                a.pct_weighted += p * d as f64;
+                a.pct_ns += d;
+            }
+            *phase_total.entry(phase.to_string()).or_default() += d;
+            if labels[i] == "all" {
+                break; // no phases: count once
+            }
+        }
+    }
+    let mut out: Vec<PhaseBoundRow> = acc
+        .into_iter()
+        .map(|((phase, bound), a)| PhaseBoundRow {
+            pct_phase_time: crate::tables::r2(crate::stats::pct(a.ns as i128, phase_total[&phase] as i128)),
+            dram_pct_of_peak: (a.pct_ns > 0).then(|| crate::tables::r2(a.pct_weighted / a.pct_ns as f64)),
+            phase,
+            bound,
+            kernels: a.n,
+            total_ns: a.ns,
+            dram_bytes_est: a.bytes,
+        })
+        .collect();
+    out.sort_by(|a, b| (a.phase != "all").cmp(&(b.phase != "all")).then(a.phase.cmp(&b.phase)).then(b.total_ns.cmp(&a.total_ns)).then(a.bound.cmp(&b.bound)));
+    out
 }

@@ -79,6 +79,8 @@ pub struct NcuKernelRow {
     pub dram_pct: Option<f64>,
     /// Achieved occupancy, %.
     pub achieved_occupancy_pct: Option<f64>,
+    /// Side of the FP32 roofline the kernel sits on: `memory` (intensity below the ridge), `compute`, or "".
+    pub roofline_side: String,
     /// `memory-bound`, `compute-bound`, `latency-bound` or `unknown`.
     pub bound: String,
     /// Why: the numbers behind the verdict.
@@ -189,7 +191,19 @@ fn row(file_name: &str, l: &Launch, fallback_peak: Option<f64>) -> NcuKernelRow 
         (Some(f), Some(b)) if b > 0.0 => Some(f / b),
         _ => None,
     };
-    let (bound, reason) = verdict(sm_pct, memory_pct, dram_pct);
+    let (bound, mut reason) = verdict(sm_pct, memory_pct, dram_pct);
+    let ridge = match (peak_fp32, peak_bw) {
+        (Some(f), Some(b)) if b > 0.0 => Some(f / b),
+        _ => None,
+    };
+    let side = match (ai, ridge) {
+        (Some(a), Some(r)) => {
+            let side = if a < r { "memory" } else { "compute" };
+            reason = format!("{side} side of the FP32 roofline (intensity {a:.2} {} ridge {r:.1} FLOP/byte); {reason}", if a < r { "<" } else { "≥" });
+            side
+        }
+        _ => "",
+    };
     NcuKernelRow {
         file: file_name.to_string(),
         id: l.id,
@@ -220,14 +234,12 @@ fn row(file_name: &str, l: &Launch, fallback_peak: Option<f64>) -> NcuKernelRow 
         }, 3),
         arithmetic_intensity: round(ai, 4),
         peak_fp32_gflop_s: round(peak_fp32.map(|f| f / 1e9), 3),
-        ridge_flop_per_byte: round(match (peak_fp32, peak_bw) {
-            (Some(f), Some(b)) if b > 0.0 => Some(f / b),
-            _ => None,
-        }, 3),
+        ridge_flop_per_byte: round(ridge, 3),
         sm_pct,
         memory_pct,
         dram_pct,
         achieved_occupancy_pct: occupancy,
+        roofline_side: side.to_string(),
         bound: bound.to_string(),
         bound_reason: reason,
         phase: String::new(),

@@ -5,3 +5,49 @@ pub mod csv;
 pub mod join;
 pub mod kernels;
 pub mod units;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{AnalyzeError, Result};
+
+/// Reads ncu inputs: CSV files as they are, `.ncu-rep` reports converted with `ncu --import … --csv --page raw
+/// --print-units base` into `out_dir` (ncu must be on PATH). Several files are merged as one session.
+pub fn read_inputs(paths: &[PathBuf], out_dir: &Path) -> Result<csv::NcuFile> {
+    let mut files = Vec::new();
+    for p in paths {
+        let is_rep = p.extension().is_some_and(|e| e == "ncu-rep");
+        let csv_path = if is_rep { convert_report(p, out_dir)? } else { p.clone() };
+        files.push(csv::read(&csv_path)?);
+    }
+    Ok(csv::merge(files))
+}
+
+/// Converts a `.ncu-rep` to a raw-page CSV in `out_dir` with the `ncu` on PATH.
+pub fn convert_report(report: &Path, out_dir: &Path) -> Result<PathBuf> {
+    if !report.is_file() {
+        return Err(AnalyzeError::Unreadable {
+            path: report.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    let ncu = crate::trace::find_on_path("ncu").ok_or_else(|| AnalyzeError::NcuMissing { path: report.to_path_buf() })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| AnalyzeError::Write { path: out_dir.to_path_buf(), source })?;
+    let stem = report.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let out = out_dir.join(format!("{stem}.raw.csv"));
+    let o = std::process::Command::new(&ncu)
+        .arg("--import")
+        .arg(report)
+        .args(["--csv", "--page", "raw", "--print-units", "base"])
+        .output()
+        .map_err(|source| AnalyzeError::Unreadable { path: ncu.clone(), source })?;
+    if !o.status.success() {
+        let text = String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
+        let last: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).rev().take(2).collect();
+        return Err(AnalyzeError::NcuCsv {
+            path: report.to_path_buf(),
+            detail: format!("`ncu --import` failed ({}): {}; a newer ncu may be needed for this report", o.status, last.into_iter().rev().collect::<Vec<_>>().join(" | ")),
+        });
+    }
+    std::fs::write(&out, &o.stdout).map_err(|source| AnalyzeError::Write { path: out.clone(), source })?;
+    Ok(out)
+}

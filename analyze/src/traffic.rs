@@ -1,0 +1,191 @@
+//! Memory traffic per phase (`traffic.csv`): the bytes kernels moved through DRAM (from ncu, extrapolated to
+//! every execution nsys saw), the bytes copies moved (nsys memcpy/memset), the achieved bandwidth against the
+//! peak, and — when the capture's sweep CSV is next to the export — the bytes the model config predicts:
+//! a decode step reads every weight once plus the KV cache so far; a prefill reads the weights once and writes
+//! the prompt's KV cache (seed 003's formula: `2 × layers × kv_heads × head_dim × tokens × bytes`).
+//! `predicted_min_ns` is the time those bytes need at peak bandwidth; `explained_pct` compares it with the
+//! phase's GPU time: near 100 % means the phase is explained by bytes ÷ bandwidth.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attribution::Attribution;
+use crate::ncu::kernels::NcuKernelRow;
+use crate::trace::Trace;
+
+/// What the model config predicts, read from a capture's sweep CSV row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelBytes {
+    /// Prompt length.
+    pub seq_len: f64,
+    /// Batch size.
+    pub batch: f64,
+    /// Decode steps per run.
+    pub gen_tokens: f64,
+    /// Runs in the trace (warmup + reps).
+    pub runs: f64,
+    /// Weight bytes.
+    pub weights_bytes: f64,
+    /// KV-cache bytes per token per sequence.
+    pub kv_bytes_per_token: f64,
+}
+
+impl ModelBytes {
+    /// Reads the first row of a sweep CSV written by `latency-anatomy sweep` (`weights_mb`, `kv_cache_mb`, ...).
+    pub fn from_sweep_csv(path: &Path) -> Option<ModelBytes> {
+        let mut r = csv::Reader::from_path(path).ok()?;
+        let h = r.headers().ok()?.clone();
+        let rec = r.records().next()?.ok()?;
+        let get = |k: &str| h.iter().position(|x| x == k).and_then(|i| rec.get(i)).and_then(|v| v.parse::<f64>().ok());
+        let (seq, batch, gen) = (get("seq_len")?, get("batch")?, get("gen_tokens")?);
+        let kv_mb = get("kv_cache_mb")?;
+        Some(ModelBytes {
+            seq_len: seq,
+            batch,
+            gen_tokens: gen,
+            runs: get("warmup")? + get("reps")?,
+            weights_bytes: get("weights_mb")? * 1e6,
+            kv_bytes_per_token: kv_mb * 1e6 / ((seq + gen) * batch),
+        })
+    }
+
+    /// The sweep CSV a capture writes beside a profiled point's export (`nsys/s128_b32.csv` for
+    /// `nsys/s128_b32.sqlite` or `.nsys-rep`), when there is one.
+    pub fn beside(export: &Path) -> Option<ModelBytes> {
+        ModelBytes::from_sweep_csv(&export.with_extension("csv"))
+    }
+
+    /// Predicted DRAM bytes of all runs' prefills: weights once + writing the prompt's KV cache.
+    pub fn prefill_bytes(&self) -> f64 {
+        self.runs * (self.weights_bytes + self.kv_bytes_per_token * self.seq_len * self.batch)
+    }
+
+    /// Predicted DRAM bytes of all runs' decode steps: each step reads the weights and the KV cache so far
+    /// (prompt + k generated tokens) and writes one token's KV.
+    pub fn decode_bytes(&self) -> f64 {
+        let steps = self.gen_tokens as u64;
+        let kv: f64 = (0..steps).map(|k| self.kv_bytes_per_token * self.batch * (self.seq_len + k as f64 + 1.0)).sum();
+        self.runs * (steps as f64 * self.weights_bytes + kv)
+    }
+}
+
+/// One row of `traffic.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrafficRow {
+    /// Phase (`all` when the trace has no phase ranges).
+    pub phase: String,
+    /// Kernel GPU time, ns (nsys).
+    pub kernel_ns: i64,
+    /// Kernel time of kernels ncu profiled, ns.
+    pub profiled_ns: i64,
+    /// DRAM bytes of the profiled kernels (ncu bytes per launch × executions); None without ncu data.
+    pub kernel_dram_bytes: Option<f64>,
+    /// Achieved DRAM bandwidth of the profiled kernels, GB/s.
+    pub kernel_gb_s: Option<f64>,
+    /// memcpy/memset bytes (nsys).
+    pub copy_bytes: i64,
+    /// memcpy/memset time, ns.
+    pub copy_ns: i64,
+    /// Peak DRAM bandwidth, GB/s (0 when unknown).
+    pub peak_gb_s: f64,
+    /// Bytes the model config predicts for this phase (None without the capture's sweep CSV).
+    pub predicted_bytes: Option<f64>,
+    /// `predicted_bytes` at peak bandwidth, ns.
+    pub predicted_min_ns: Option<f64>,
+    /// `predicted_min_ns / kernel_ns`, %.
+    pub explained_pct: Option<f64>,
+}
+
+/// Builds `traffic.csv` rows for the phases of `labels` (op phase labels).
+pub fn traffic_table(
+    trace: &Trace,
+    attr: &Attribution,
+    labels: &[String],
+    ncu: &[NcuKernelRow],
+    model: Option<ModelBytes>,
+) -> Vec<TrafficRow> {
+    let peak_bps = ncu
+        .iter()
+        .filter_map(|k| k.peak_dram_gb_s)
+        .map(|g| g * 1e9)
+        .next()
+        .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0))
+        .unwrap_or(0.0);
+    // Bytes per execution by (base name, grid, block), and by base name as a fallback.
+    let mut by_key: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    let mut by_base: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for k in ncu {
+        if let Some(b) = k.dram_bytes {
+            by_key.entry((k.base_name.clone(), k.grid.clone(), k.block.clone())).or_default().push(b);
+            by_base.entry(k.base_name.clone()).or_default().push(b);
+        }
+    }
+    let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+    let mut base_cache: BTreeMap<u32, String> = BTreeMap::new();
+    #[derive(Default)]
+    struct Acc {
+        kernel_ns: i64,
+        profiled_ns: i64,
+        bytes: f64,
+        copy_bytes: i64,
+        copy_ns: i64,
+    }
+    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+    for (i, op) in attr.ops.iter().enumerate() {
+        let d = op.end - op.start;
+        let a = acc.entry(labels[i].clone()).or_default();
+        if op.is_kernel {
+            a.kernel_ns += d;
+            let k = &trace.kernels[op.index];
+            let base = base_cache.entry(k.name).or_insert_with(|| crate::ncu::join::base_name(trace.name(k.name))).clone();
+            let key = (base.clone(), format!("{},{},{}", k.grid[0], k.grid[1], k.grid[2]), format!("{},{},{}", k.block[0], k.block[1], k.block[2]));
+            if let Some(v) = by_key.get(&key).or_else(|| by_base.get(&base)) {
+                a.profiled_ns += d;
+                a.bytes += mean(v);
+            }
+        } else {
+            a.copy_ns += d;
+            a.copy_bytes += trace.memops[op.index].bytes;
+        }
+    }
+    let have_ncu = !ncu.is_empty();
+    acc.into_iter()
+        .map(|(phase, a)| {
+            let predicted = model.and_then(|m| match phase.as_str() {
+                "prefill" => Some(m.prefill_bytes()),
+                "decode" => Some(m.decode_bytes()),
+                _ => None,
+            });
+            let min_ns = predicted.filter(|_| peak_bps > 0.0).map(|b| b / peak_bps * 1e9);
+            TrafficRow {
+                kernel_ns: a.kernel_ns,
+                profiled_ns: a.profiled_ns,
+                kernel_dram_bytes: have_ncu.then_some(a.bytes),
+                kernel_gb_s: (have_ncu && a.profiled_ns > 0).then(|| crate::tables::r2(a.bytes / a.profiled_ns as f64)),
+                copy_bytes: a.copy_bytes,
+                copy_ns: a.copy_ns,
+                peak_gb_s: crate::tables::r2(peak_bps / 1e9),
+                predicted_bytes: predicted,
+                predicted_min_ns: min_ns.map(crate::tables::r1),
+                explained_pct: min_ns.filter(|_| a.kernel_ns > 0).map(|n| crate::tables::r2(n / a.kernel_ns as f64 * 100.0)),
+                phase,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicted_bytes_follow_the_formula() {
+        // 1 run, seq 4, batch 2, 2 decode steps, 1000 B of weights, 10 B of KV per token per sequence.
+        let m = ModelBytes { seq_len: 4.0, batch: 2.0, gen_tokens: 2.0, runs: 1.0, weights_bytes: 1000.0, kv_bytes_per_token: 10.0 };
+        assert_eq!(m.prefill_bytes(), 1000.0 + 10.0 * 4.0 * 2.0);
+        // step 0 reads 5 tokens' KV, step 1 reads 6, for 2 sequences
+        assert_eq!(m.decode_bytes(), 2.0 * 1000.0 + 10.0 * 2.0 * (5.0 + 6.0));
+    }
+}
