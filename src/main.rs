@@ -51,10 +51,16 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     install_stop_handler();
-    let analyze_hook = |sqlite: &std::path::Path, out: &std::path::Path| -> Result<String, String> {
+    let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
         let mut opts = analyze::Options::default();
         opts.model = analyze::traffic::ModelBytes::beside(sqlite);
-        let tables = analyze::analyze_file(sqlite, &opts).map_err(|e| e.to_string())?;
+        let trace = analyze::trace::load(sqlite).map_err(|e| e.to_string())?;
+        let ncu_file = match ncu {
+            Some(p) => Some(analyze::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
+        let tables = analyze::analyze_trace_with_ncu(&trace, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
         analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
         let md = reports::render_markdown(&tables, &reports::ReportOptions::default());
         analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;

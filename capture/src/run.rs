@@ -137,7 +137,6 @@ impl CaptureConfig {
                     let child = self.sweep_argv(&[*p], &out.with_extension("csv"), self.warmup, self.reps);
                     lines.push(profiler::nsys_profile(nsys, &out, self.device != DeviceKind::Cpu, &child).shell_line());
                     lines.push(profiler::nsys_export(nsys, &out.with_extension("nsys-rep"), &out.with_extension("sqlite")).shell_line());
-                    lines.push(format!("# in-process: latency-anatomy analyze {} --out {}", out.with_extension("sqlite").display(), dir.join("analysis").join(&label).display()));
                 }
                 Tool::Skip(why) => lines.push(format!("# nsys skipped for {label}: {why}")),
             }
@@ -152,17 +151,28 @@ impl CaptureConfig {
                 }
                 Tool::Skip(why) => lines.push(format!("# ncu skipped for {label}: {why}")),
             }
+            if matches!(self.nsys, Tool::Use(_)) {
+                let ncu = match self.ncu {
+                    Tool::Use(_) => format!(" --ncu {}", dir.join("ncu").join(&label).with_extension("raw.csv").display()),
+                    Tool::Skip(_) => String::new(),
+                };
+                lines.push(format!(
+                    "# in-process: latency-anatomy analyze {}{ncu} --out {}",
+                    dir.join("nsys").join(&label).with_extension("sqlite").display(),
+                    dir.join("analysis").join(&label).display()
+                ));
+            }
         }
         lines
     }
 }
 
-/// Runs every step of `cfg`. `analyze` turns an nsys SQLite export into tables in a folder (the `analyze`
-/// stage, supplied by the caller) and returns a one-line summary.
+/// Runs every step of `cfg`. `analyze` turns an nsys SQLite export (and the point's ncu CSV, when ncu ran)
+/// into tables in a folder (the `analyze` stage, supplied by the caller) and returns a one-line summary.
 pub fn run_capture(
     cfg: &CaptureConfig,
     stop: &AtomicBool,
-    analyze: &dyn Fn(&Path, &Path) -> std::result::Result<String, String>,
+    analyze: &dyn Fn(&Path, Option<&Path>, &Path) -> std::result::Result<String, String>,
 ) -> Result<(PathBuf, Manifest)> {
     let dir = cfg.run_dir();
     std::fs::create_dir_all(&dir).map_err(|e| CaptureError::io(&dir, e))?;
@@ -175,7 +185,7 @@ pub fn run_capture(
     let mut steps = vec![Step::new("seq_sweep"), Step::new("batch_sweep")];
     for p in &cfg.canonical {
         let l = p.label();
-        for s in ["nsys", "nsys_export", "analyze", "ncu", "ncu_csv"] {
+        for s in ["nsys", "nsys_export", "ncu", "ncu_csv", "analyze"] {
             steps.push(Step::new(format!("{s}_{l}")));
         }
     }
@@ -255,7 +265,7 @@ pub fn run_capture(
         let base = nsys_dir.join(&label);
         match &cfg.nsys {
             Tool::Skip(why) => {
-                for s in ["nsys", "nsys_export", "analyze"] {
+                for s in ["nsys", "nsys_export"] {
                     skip(&mut m, &format!("{s}_{label}"), why);
                 }
             }
@@ -296,29 +306,6 @@ pub fn run_capture(
                     m.step_mut(&export_name).outputs = vec![rel(&dir, &sqlite)];
                 } else {
                     skip(&mut m, &export_name, "no .nsys-rep to export");
-                }
-                let an_name = format!("analyze_{label}");
-                if sqlite.is_file() {
-                    let out = dir.join("analysis").join(&label);
-                    begin(&mut m, &dir, &an_name, vec!["latency-anatomy".into(), "analyze".into(), rel(&dir, &sqlite), "--out".into(), rel(&dir, &out)])?;
-                    let t = Instant::now();
-                    let r = analyze(&sqlite, &out);
-                    let s = m.step_mut(&an_name);
-                    s.seconds = t.elapsed().as_secs_f64();
-                    match r {
-                        Ok(summary) => {
-                            s.status = StepStatus::Ok;
-                            s.message = summary;
-                            s.outputs = vec![rel(&dir, &out)];
-                        }
-                        Err(e) => {
-                            s.status = StepStatus::Failed;
-                            s.message = e;
-                        }
-                    }
-                    m.save(&dir)?;
-                } else {
-                    skip(&mut m, &an_name, "no SQLite export to analyze");
                 }
             }
         }
@@ -363,6 +350,38 @@ pub fn run_capture(
                     skip(&mut m, &csv_name, "no .ncu-rep to convert");
                 }
             }
+        }
+        // 4: the analysis of this point's export, with its ncu data when there is some.
+        let sqlite = dir.join("nsys").join(&label).with_extension("sqlite");
+        let ncu_csv = dir.join("ncu").join(&label).with_extension("raw.csv");
+        let ncu_csv = ncu_csv.is_file().then_some(ncu_csv);
+        let an_name = format!("analyze_{label}");
+        if sqlite.is_file() {
+            let out = dir.join("analysis").join(&label);
+            let mut argv = vec!["latency-anatomy".into(), "analyze".into(), rel(&dir, &sqlite)];
+            if let Some(n) = &ncu_csv {
+                argv.extend(["--ncu".into(), rel(&dir, n)]);
+            }
+            argv.extend(["--out".into(), rel(&dir, &out)]);
+            begin(&mut m, &dir, &an_name, argv)?;
+            let t = Instant::now();
+            let r = analyze(&sqlite, ncu_csv.as_deref(), &out);
+            let s = m.step_mut(&an_name);
+            s.seconds = t.elapsed().as_secs_f64();
+            match r {
+                Ok(summary) => {
+                    s.status = StepStatus::Ok;
+                    s.message = summary;
+                    s.outputs = vec![rel(&dir, &out)];
+                }
+                Err(e) => {
+                    s.status = StepStatus::Failed;
+                    s.message = e;
+                }
+            }
+            m.save(&dir)?;
+        } else {
+            skip(&mut m, &an_name, if matches!(cfg.nsys, Tool::Skip(_)) { "nsys was not run" } else { "no SQLite export to analyze" });
         }
     }
     m.save(&dir)?;
