@@ -66,3 +66,10 @@ impl CaptureError {
         CaptureError::Io { path: path.into(), source }
     }
 }
+
+/// The first line of an error's message: candle appends a backtrace to some errors, which has no place in a
+/// one-line message.
+pub fn one_line(e: impl std::fmt::Display) -> String {
+    let s = e.to_string();
+    s.lines().next().unwrap_or("").trim_end_matches(['(', ' ']).trim().to_string()
+}

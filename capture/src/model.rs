@@ -289,7 +289,7 @@ pub fn write_random_model(config_json: &serde_json::Value, dir: &Path) -> Result
             self.0.contains_tensor(name)
         }
     }
-    let err = |e: candle_core::Error| CaptureError::Model { model: dir.display().to_string(), message: e.to_string() };
+    let err = |e: candle_core::Error| CaptureError::Model { model: dir.display().to_string(), message: crate::error::one_line(&e) };
     let vb = VarBuilder::from_backend(Box::new(Shared(backend.clone())), DType::F32, Device::Cpu);
     ModelForCausalLM::new(&config, vb).map_err(err)?;
     let tensors = backend.record.as_ref().expect("recording").lock().expect("not poisoned").clone();
@@ -309,7 +309,7 @@ pub struct Runner {
 impl Runner {
     /// Loads `spec` on `device` at `dtype`.
     pub fn load(spec: &ModelSpec, device: &Device, dtype: Dtype) -> Result<Runner> {
-        let err = |e: candle_core::Error| CaptureError::Model { model: spec.name.clone(), message: e.to_string() };
+        let err = |e: candle_core::Error| CaptureError::Model { model: spec.name.clone(), message: crate::error::one_line(&e) };
         let vb = match &spec.weights {
             WeightSource::Random => VarBuilder::from_backend(
                 Box::new(RandomBackend { tie_word_embeddings: spec.config.tie_word_embeddings, record: None }),

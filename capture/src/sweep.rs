@@ -60,7 +60,7 @@ impl DeviceKind {
                 }
                 Device::new_cuda(*n).map_err(|e| CaptureError::Device {
                     device: self.label(),
-                    message: format!("no usable CUDA device ({e}); use --device cpu"),
+                    message: format!("no usable CUDA device ({}); use --device cpu", crate::error::one_line(&e)),
                 })
             }
         }
@@ -245,7 +245,7 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
                     }
                 }
                 Err(e) => {
-                    let msg = e.to_string();
+                    let msg = crate::error::one_line(&e);
                     let flag = if is_oom(&msg) { "oom" } else { "error" };
                     failure = Some((flag.to_string(), msg));
                     break;
