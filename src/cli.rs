@@ -103,6 +103,10 @@ pub struct CaptureArgs {
     /// Print every command the capture would run, and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Continue an interrupted capture in this run folder (results/<run-id>) with its original flags: finished
+    /// steps are kept and interrupted sweeps skip the configurations already measured.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
 }
 
 /// Finds an executable on PATH.
@@ -165,7 +169,7 @@ impl CaptureArgs {
         };
         let self_exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find this binary to profile it: {e}"))?;
         Ok(capture::run::CaptureConfig {
-            model_arg: self.model.model.clone(),
+            model_arg: self.model.model.clone().unwrap_or_default(),
             random_weights: self.model.random_weights,
             model,
             dtype,
@@ -192,7 +196,24 @@ impl CaptureArgs {
             timeout: std::time::Duration::from_secs(self.profiler_timeout.max(1)),
             self_exe,
             argv: std::env::args().collect(),
+            resume: false,
         })
+    }
+
+    /// For `--resume DIR`: the capture's original flags from `DIR/manifest.json`, re-validated, writing into DIR.
+    pub fn resumed(dir: &std::path::Path, notes: &mut Vec<String>) -> anyhow::Result<capture::run::CaptureConfig> {
+        let m = capture::manifest::Manifest::load(dir)?;
+        let cli = Cli::try_parse_from(&m.argv).map_err(|e| anyhow::anyhow!("--resume {}: the manifest's command line no longer parses: {e}", dir.display()))?;
+        let Command::Capture(mut args) = cli.command else {
+            anyhow::bail!("--resume {}: the manifest is not from `latency-anatomy capture`", dir.display());
+        };
+        let run_id = dir.file_name().map(|s| s.to_string_lossy().into_owned()).ok_or_else(|| anyhow::anyhow!("--resume {}: give the run folder", dir.display()))?;
+        args.results = dir.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        args.run_id = Some(run_id);
+        args.resume = None;
+        let mut cfg = args.into_config(notes)?;
+        cfg.resume = true;
+        Ok(cfg)
     }
 }
 
@@ -214,7 +235,7 @@ pub struct ModelArgs {
     /// a config.json, a local directory (config.json + *.safetensors + tokenizer.json), or a Hugging Face id
     /// found in the local HF cache. Nothing is ever downloaded.
     #[arg(long)]
-    pub model: String,
+    pub model: Option<String>,
     /// Use random weights with the model's config: same kernels and timings as the real weights, no download.
     #[arg(long)]
     pub random_weights: bool,
@@ -382,7 +403,8 @@ impl ModelArgs {
             None if device == capture::sweep::DeviceKind::Cpu => capture::model::Dtype::Fp32,
             None => capture::model::Dtype::Fp16,
         };
-        let spec = capture::model::ModelSpec::resolve(&self.model, self.random_weights)?;
+        let model = self.model.as_deref().ok_or_else(|| anyhow::anyhow!("--model is required (e.g. --model tiny --random-weights)"))?;
+        let spec = capture::model::ModelSpec::resolve(model, self.random_weights)?;
         Ok((spec, device, dtype))
     }
 }
@@ -438,6 +460,7 @@ impl SweepArgs {
             out: self.out,
             reps_out,
             progress: !self.run.no_progress,
+            resume: false,
         })
     }
 }

@@ -38,7 +38,10 @@ fn run() -> anyhow::Result<()> {
 fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     let dry_run = args.dry_run;
     let mut notes = Vec::new();
-    let cfg = args.into_config(&mut notes)?;
+    let cfg = match args.resume.clone() {
+        Some(dir) => cli::CaptureArgs::resumed(&dir, &mut notes)?,
+        None => args.into_config(&mut notes)?,
+    };
     for n in &notes {
         eprintln!("note: {n}");
     }

@@ -368,3 +368,46 @@ case "$1" in profile) : > "$out.qdstrm";; export) : > "$out";; esac"#,
     let calls = std::fs::read_to_string(&log).unwrap();
     assert!(calls.contains(&format!("import -i {}", tmp.path().join("q/nsys/s32_b1.qdstrm").display())), "{calls}");
 }
+
+/// A real SIGINT during a capture's sweep: exit 130, the manifest records the interrupted step, finished rows
+/// are on disk; `--resume` then finishes the run without redoing the finished configurations.
+#[test]
+fn interrupted_capture_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seqs: Vec<String> = (1..=12).map(|i| (i * 32).to_string()).collect();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("latency-anatomy"))
+        .args(["capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--batch-sizes", "1,2", "--batch-seq", "16"])
+        .args(["--gen-tokens", "16", "--warmup", "0", "--reps", "3", "--no-nsys", "--no-progress", "--run-id", "r", "--seq"])
+        .arg(seqs.join(","))
+        .arg("--results")
+        .arg(tmp.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = tmp.path().join("r");
+    let csv = dir.join("seq_sweep.csv");
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(&csv).map_or(0, |s| s.lines().count()) < 3 {
+        assert!(start.elapsed().as_secs() < 120, "no rows after 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let m = manifest(&dir);
+    assert_eq!(step(&m, "seq_sweep")["status"], "interrupted", "{}", step(&m, "seq_sweep"));
+    assert_eq!(step(&m, "batch_sweep")["status"], "pending");
+    let before = std::fs::read_to_string(&csv).unwrap();
+    let finished = before.lines().count() - 1;
+    assert!(finished >= 2 && finished < 12, "{finished}");
+    bin().args(["capture", "--resume"]).arg(&dir).assert().success();
+    let after = std::fs::read_to_string(&csv).unwrap();
+    assert!(after.starts_with(&before), "finished rows are kept as they were");
+    let rows = csv_rows(&csv);
+    assert_eq!(rows.iter().map(|r| r["seq_len"].clone()).collect::<Vec<_>>(), seqs, "every configuration once, in order");
+    assert_eq!(csv_rows(&dir.join("seq_sweep.reps.csv")).len(), 12 * 3);
+    let m = manifest(&dir);
+    assert_eq!(step(&m, "seq_sweep")["status"], "ok");
+    assert_eq!(step(&m, "batch_sweep")["status"], "ok");
+    assert_eq!(m["resumed_utc"].as_array().unwrap().len(), 1);
+    assert_eq!(csv_rows(&dir.join("batch_sweep.csv")).len(), 2);
+}

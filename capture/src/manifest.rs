@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{CaptureError, Result};
 
 /// Status of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// Not started yet.
@@ -26,7 +26,7 @@ pub enum StepStatus {
 }
 
 /// One step of a capture.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
     /// Step name, e.g. `seq_sweep`, `nsys_s128_b32`.
     pub name: String,
@@ -50,7 +50,7 @@ impl Step {
 }
 
 /// The manifest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     /// Layout version.
     pub schema: u32,
@@ -58,6 +58,9 @@ pub struct Manifest {
     pub run_id: String,
     /// Creation time, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub created_utc: String,
+    /// Times the run was continued with `--resume`.
+    #[serde(default)]
+    pub resumed_utc: Vec<String>,
     /// This tool's version.
     pub tool_version: String,
     /// The command line of the capture.
@@ -95,6 +98,16 @@ impl Manifest {
         bytes.push(b'\n');
         std::fs::write(&tmp, bytes).map_err(|e| CaptureError::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| CaptureError::io(&path, e))
+    }
+
+    /// Reads `dir/manifest.json`.
+    pub fn load(dir: &Path) -> Result<Manifest> {
+        let path = dir.join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|e| CaptureError::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| CaptureError::BadFlag {
+            flag: "--resume",
+            message: format!("{} is not a capture manifest ({e})", path.display()),
+        })
     }
 
     /// The step named `name`.

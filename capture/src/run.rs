@@ -76,6 +76,9 @@ pub struct CaptureConfig {
     pub self_exe: PathBuf,
     /// The capture's own command line.
     pub argv: Vec<String>,
+    /// Continue the run in `results/<run_id>`: steps that finished are kept, interrupted sweeps continue
+    /// without redoing finished configurations.
+    pub resume: bool,
 }
 
 /// Turns an in-folder path into the relative string the manifest records.
@@ -189,7 +192,9 @@ pub fn run_capture(
             steps.push(Step::new(format!("{s}_{l}")));
         }
     }
+    let previous = if cfg.resume { Some(Manifest::load(&dir)?) } else { None };
     let mut m = Manifest {
+        resumed_utc: Vec::new(),
         schema: 1,
         run_id: cfg.run_id.clone(),
         created_utc: utc_now(),
@@ -210,10 +215,27 @@ pub fn run_capture(
         tools,
         steps,
     };
+    if let Some(prev) = &previous {
+        m.created_utc = prev.created_utc.clone();
+        m.argv = prev.argv.clone();
+        m.resumed_utc = prev.resumed_utc.clone();
+        m.resumed_utc.push(utc_now());
+        for s in m.steps.iter_mut() {
+            if let Some(p) = prev.steps.iter().find(|p| p.name == s.name && p.status == StepStatus::Ok) {
+                *s = p.clone();
+            }
+        }
+    }
     m.save(&dir)?;
+    // On --resume, a step that finished before is not run again.
+    let done = |m: &Manifest, name: &str| cfg.resume && m.steps.iter().any(|s| s.name == name && s.status == StepStatus::Ok);
 
     // 1-2: the two regimes, in process.
     for (name, regime) in [("seq_sweep", &cfg.seq_regime), ("batch_sweep", &cfg.batch_regime)] {
+        if done(&m, name) {
+            eprintln!("== {name}: done in the earlier run");
+            continue;
+        }
         let out = dir.join(format!("{name}.csv"));
         let sc = SweepConfig {
             model: cfg.model.clone(),
@@ -227,6 +249,7 @@ pub fn run_capture(
             reps_out: SweepConfig::default_reps_path(&out),
             out: out.clone(),
             progress: cfg.progress,
+            resume: cfg.resume,
         };
         let argv = cfg.sweep_argv(&sc.points, &out, cfg.warmup, cfg.reps).words();
         begin(&mut m, &dir, name, argv)?;
@@ -269,6 +292,7 @@ pub fn run_capture(
                     skip(&mut m, &format!("{s}_{label}"), why);
                 }
             }
+            Tool::Use(_) if done(&m, &format!("nsys_export_{label}")) => eprintln!("== nsys_{label}: done in the earlier run"),
             Tool::Use(nsys) => {
                 std::fs::create_dir_all(&nsys_dir).map_err(|e| CaptureError::io(&nsys_dir, e))?;
                 let child = cfg.sweep_argv(&[*p], &base.with_extension("csv"), cfg.warmup, cfg.reps);
@@ -314,6 +338,7 @@ pub fn run_capture(
                 skip(&mut m, &format!("ncu_{label}"), why);
                 skip(&mut m, &format!("ncu_csv_{label}"), why);
             }
+            Tool::Use(_) if done(&m, &format!("ncu_csv_{label}")) => eprintln!("== ncu_{label}: done in the earlier run"),
             Tool::Use(ncu) => {
                 let ncu_dir = dir.join("ncu");
                 std::fs::create_dir_all(&ncu_dir).map_err(|e| CaptureError::io(&ncu_dir, e))?;
@@ -356,6 +381,9 @@ pub fn run_capture(
         let ncu_csv = dir.join("ncu").join(&label).with_extension("raw.csv");
         let ncu_csv = ncu_csv.is_file().then_some(ncu_csv);
         let an_name = format!("analyze_{label}");
+        if done(&m, &an_name) {
+            continue;
+        }
         if sqlite.is_file() {
             let out = dir.join("analysis").join(&label);
             let mut argv = vec!["latency-anatomy".into(), "analyze".into(), rel(&dir, &sqlite)];

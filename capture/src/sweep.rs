@@ -92,6 +92,9 @@ pub struct SweepConfig {
     pub reps_out: PathBuf,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Continue an interrupted sweep: keep the rows already in `out` (and `reps_out`), skip their
+    /// configurations, and append the rest.
+    pub resume: bool,
 }
 
 impl SweepConfig {
@@ -111,6 +114,17 @@ pub struct SweepOutcome {
     pub reps: Vec<RepTiming>,
     /// True when a stop was requested before the end.
     pub interrupted: bool,
+}
+
+/// Reads the rows of an existing sweep CSV (none when the file does not exist or is empty).
+pub fn read_rows(path: &Path) -> Result<Vec<SweepRow>> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        return Ok(Vec::new());
+    }
+    let mut r = csv::Reader::from_path(path).map_err(|e| CaptureError::io(path, std::io::Error::other(e)))?;
+    r.deserialize::<SweepRow>()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| CaptureError::io(path, std::io::Error::other(format!("not a sweep CSV of this tool: {e}"))))
 }
 
 fn is_oom(msg: &str) -> bool {
@@ -151,12 +165,20 @@ struct CsvOut {
 }
 
 impl CsvOut {
-    fn create(path: &Path) -> Result<CsvOut> {
+    /// Creates (truncates) `path`, or opens it for appending rows under its existing header.
+    fn create(path: &Path, append: bool) -> Result<CsvOut> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| CaptureError::io(dir, e))?;
         }
-        let f = File::create(path).map_err(|e| CaptureError::io(path, e))?;
-        Ok(CsvOut { path: path.to_path_buf(), w: csv::Writer::from_writer(f) })
+        let has_rows = append && std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+        let f = if has_rows {
+            std::fs::OpenOptions::new().append(true).open(path)
+        } else {
+            File::create(path)
+        }
+        .map_err(|e| CaptureError::io(path, e))?;
+        let w = csv::WriterBuilder::new().has_headers(!has_rows).from_writer(f);
+        Ok(CsvOut { path: path.to_path_buf(), w })
     }
 
     fn write<T: serde::Serialize>(&mut self, row: &T) -> Result<()> {
@@ -172,8 +194,11 @@ impl CsvOut {
 pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
     let device = cfg.device.open()?;
     let mut runner = Runner::load(&cfg.model, &device, cfg.dtype)?;
-    let mut out = CsvOut::create(&cfg.out)?;
-    let mut reps_out = CsvOut::create(&cfg.reps_out)?;
+    // Rows of an interrupted earlier run of this sweep (only complete rows are ever written).
+    let prior: Vec<SweepRow> = if cfg.resume { read_rows(&cfg.out)? } else { Vec::new() };
+    let done: std::collections::BTreeSet<(u32, u32)> = prior.iter().map(|r| (r.seq_len, r.batch)).collect();
+    let mut out = CsvOut::create(&cfg.out, cfg.resume)?;
+    let mut reps_out = CsvOut::create(&cfg.reps_out, cfg.resume)?;
     let ctx = RowContext {
         weights_bytes: weights_bytes(&cfg.model.config, cfg.dtype),
         kv_bytes_per_token: kv_cache_bytes(&cfg.model.config, 1, 1, cfg.dtype),
@@ -192,10 +217,15 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
         indicatif::ProgressBar::hidden()
     };
     let mut prompts: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    let mut outcome = SweepOutcome::default();
+    let mut outcome = SweepOutcome { rows: prior, ..Default::default() };
     let mut peak: Option<f64> = None;
     let n = cfg.points.len();
     'points: for (pi, p) in cfg.points.iter().enumerate() {
+        if done.contains(&(p.seq_len, p.batch)) {
+            bar.inc(runs_per_point);
+            bar.suspend(|| eprintln!("[{}/{n}] {}: kept from the earlier run", pi + 1, p.label()));
+            continue;
+        }
         if stop.load(Ordering::SeqCst) {
             outcome.interrupted = true;
             break;
@@ -323,6 +353,7 @@ mod tests {
             reps_out: SweepConfig::default_reps_path(&out),
             out: out.clone(),
             progress: false,
+            resume: false,
         };
         let o = run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
         assert_eq!(o.rows.len(), 2);
@@ -353,6 +384,7 @@ mod tests {
             reps_out: SweepConfig::default_reps_path(&out),
             out: out.clone(),
             progress: false,
+            resume: false,
         };
         let o = run_sweep(&cfg, &AtomicBool::new(true)).unwrap();
         assert!(o.interrupted);

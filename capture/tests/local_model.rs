@@ -68,6 +68,7 @@ fn local_directory_with_tokenizer() {
         reps_out: SweepConfig::default_reps_path(&out),
         out,
         progress: false,
+        resume: false,
     };
     let o = run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
     assert_eq!(o.rows.len(), 1);
