@@ -293,3 +293,17 @@ fn ncu_rep_needs_ncu_or_uses_it() {
     let csv = std::fs::read_to_string(out.join("ncu_kernels.csv")).unwrap();
     assert!(csv.contains(",2000.0,") && csv.contains(",2.0,"), "2 µs and 4000 B / 2 µs = 2 GB/s: {csv}");
 }
+
+/// An export locked by a writer (an open EXCLUSIVE transaction in another connection) is still analyzed: it is
+/// opened immutable, read-only, without taking locks.
+#[test]
+fn locked_export_is_still_read() {
+    let Some(dir) = realdata() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("locked.sqlite");
+    std::fs::copy(dir.join("p4arth+cuda-perf-sandbox/report1.sqlite"), &p).unwrap();
+    let writer = rusqlite::Connection::open(&p).unwrap();
+    writer.execute_batch("BEGIN EXCLUSIVE; CREATE TABLE scratch(x);").unwrap();
+    bin().arg("analyze").arg(&p).arg("--out").arg(tmp.path().join("o")).assert().success().stdout(predicate::str::contains("1 kernels"));
+    writer.execute_batch("ROLLBACK;").unwrap();
+}

@@ -205,6 +205,27 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// Repairs what cannot be measured: kernels and memory operations that end before they start are given zero
+    /// length (and counted in a note). `load` calls it; call it on traces built by hand.
+    pub fn sanitize(&mut self) {
+        let mut bad = 0usize;
+        for k in &mut self.kernels {
+            if k.end < k.start {
+                k.end = k.start;
+                bad += 1;
+            }
+        }
+        for m in &mut self.memops {
+            if m.end < m.start {
+                m.end = m.start;
+                bad += 1;
+            }
+        }
+        if bad > 0 {
+            self.info.notes.push(format!("{bad} GPU operation(s) end before they start; they are counted as 0 ns"));
+        }
+    }
+
     /// The interned name at `idx`.
     pub fn name(&self, idx: u32) -> &str {
         &self.names[idx as usize]
@@ -537,6 +558,7 @@ pub fn load(path: &Path) -> Result<Trace> {
 
     read_nvtx(&rd, &mut trace, &mut interner, &string_ids)?;
     trace.names = interner.names;
+    trace.sanitize();
     Ok(trace)
 }
 

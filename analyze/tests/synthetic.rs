@@ -140,6 +140,10 @@ fn deep_nesting_and_hostile_names() {
     let dir = tempfile::tempdir().unwrap();
     let mut sql = String::from(include_str!("data/synthetic.sql"));
     sql.push_str("INSERT INTO StringIds VALUES (50, 'evil|name`<script>alert(1)</script>\nline2'), (51, CAST(X'66FF6F' AS TEXT));\n");
+    // A 100 KB kernel name and an NVTX range that ends before it starts.
+    sql.push_str("INSERT INTO StringIds VALUES (52, 'huge_' || hex(zeroblob(50000)));\n");
+    sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (40000, 40010, 0, 1, 7, 501, 100 << 24, 52, 52, 1,1,1,1,1,1);\n");
+    sql.push_str("INSERT INTO NVTX_EVENTS VALUES (900, 800, 59, NULL, NULL, NULL, 'backwards', (100 << 24) | 100, NULL, NULL, 0);\n");
     sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (20000, 20100, 0, 1, 7, 500, 100 << 24, 50, 51, 1,1,1,1,1,1);\n");
     sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (19999, 20000, 0, (100 << 24) | 100, 500, 3, 0, NULL);\n");
     sql.push_str("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999) INSERT INTO NVTX_EVENTS SELECT 10000 + i, 30000 - i, 59, NULL, NULL, NULL, 'level', (100 << 24) | 100, NULL, NULL, 0 FROM n;\n");
@@ -152,6 +156,10 @@ fn deep_nesting_and_hostile_names() {
     assert_eq!(level.kernels, 1);
     let evil = t.kernels.iter().find(|k| k.name.starts_with("evil")).unwrap();
     assert_eq!(evil.short_name, "f\u{FFFD}o");
+    let huge = t.kernels.iter().find(|k| k.name.starts_with("huge_")).unwrap();
+    assert_eq!(huge.name.len(), 100_005);
+    assert!(t.info.notes.iter().any(|n| n.contains("1 NVTX range(s) end before they start")), "{:?}", t.info.notes);
+    assert_eq!(range(&t, "backwards").gpu_inclusive_ns, 0);
 }
 
 #[test]
@@ -227,4 +235,20 @@ fn traffic_per_phase() {
     assert_eq!((dec.kernel_ns, dec.copy_bytes, dec.copy_ns, dec.predicted_bytes), (200, 600, 300, Some(1050.0)));
     assert_eq!(dec.peak_gb_s, 1000.0);
     assert!(dec.kernel_dram_bytes.is_none(), "no ncu data");
+}
+
+/// Found by fuzzing (fuzz/regressions/nvtx_nesting/negative-duration): a kernel that ends before it starts made
+/// the attributed time exceed the total. Such ops now count as 0 ns, with a note.
+#[test]
+fn ops_ending_before_they_start_count_as_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sql = String::from(include_str!("data/synthetic.sql"));
+    sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (5000, 4000, 0, 1, 7, 98, 100 << 24, 10, 10, 1,1,1,1,1,1);\n");
+    let p = build_db(dir.path(), "neg.sqlite", &sql);
+    let t = analyze_file(&p, &Options::default()).unwrap();
+    assert_eq!(t.summary.kernel_ns, 1050); // unchanged: the reversed kernel adds 0
+    assert!(t.summary.attributed_ns <= t.summary.kernel_ns);
+    assert!(t.info.notes.iter().any(|n| n.contains("1 GPU operation(s) end before they start")));
+    let mystery = t.kernels.iter().find(|k| k.short_name == "mystery_op" && k.device == 0).unwrap();
+    assert_eq!((mystery.instances, mystery.min_ns), (2, 0));
 }

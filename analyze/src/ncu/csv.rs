@@ -286,6 +286,19 @@ mod tests {
     }
 
     #[test]
+    fn garbled_rows_are_skipped_with_a_note() {
+        let text = "\"ID\",\"Kernel Name\",\"Metric Name\",\"Metric Unit\",\"Metric Value\"\n\"0\",\"k\",\"gpu__time_duration.sum\",\"furlong\",\"3\"\nthis is not csv \"at all\n\"x\",\"k\",\"a\",\"b\",\"c\"\n\"0\",\"k\",\"dram__bytes.sum\",\"byte\",\"lots\"\n";
+        let f = parse(text, Path::new("g.csv")).unwrap();
+        assert_eq!(f.launches.len(), 1);
+        let l = &f.launches[0];
+        assert_eq!(l.get("gpu__time_duration.sum", None), Some(3.0)); // unknown unit: kept as written
+        assert_eq!(l.metrics["gpu__time_duration.sum"][0].unit, "furlong");
+        assert_eq!(l.get("dram__bytes.sum", None), None); // non-numeric value
+        assert!(f.notes.iter().any(|n| n.contains("skipped")), "{:?}", f.notes);
+        assert!(f.notes.iter().any(|n| n.contains("furlong")), "{:?}", f.notes);
+    }
+
+    #[test]
     fn error_only_and_empty_files_are_explained() {
         let e = parse("==ERROR== Option '--section .*SpeedOfLight.*' did not match any section.\n", Path::new("e.csv")).unwrap_err().to_string();
         assert!(e.contains("e.csv") && e.contains("did not match any section"), "{e}");
