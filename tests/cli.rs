@@ -307,3 +307,12 @@ fn locked_export_is_still_read() {
     bin().arg("analyze").arg(&p).arg("--out").arg(tmp.path().join("o")).assert().success().stdout(predicate::str::contains("1 kernels"));
     writer.execute_batch("ROLLBACK;").unwrap();
 }
+
+/// A file that opens but cannot be read (reading `/proc/self/mem` at offset 0 fails with EIO, even for root,
+/// where permission bits would not stop anything).
+#[test]
+fn unreadable_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = fails_cleanly(Path::new("/proc/self/mem"), &tmp.path().join("o"));
+    assert!(e.contains("cannot read"), "{e}");
+}
