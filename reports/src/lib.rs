@@ -5,6 +5,7 @@
 //! from the tables alone (`latency-anatomy report DIR`).
 #![deny(missing_docs)]
 
+pub mod charts;
 pub mod markdown;
 pub mod units;
 
