@@ -22,7 +22,8 @@ pub enum Command {
     /// Writes kernels.csv, nvtx_ranges.csv, classes.csv, memory.csv, timeline.csv, gaps.csv, tables.json and
     /// report.md into the output folder and prints a short summary. The input file is never modified.
     Analyze(AnalyzeArgs),
-    /// Re-render report.md from the tables.json of an earlier analysis (no trace needed).
+    /// Re-render reports from files alone: a capture run's index.md, sweep.md (tables, figures, findings),
+    /// attribution reports with charts and the regime comparison; or one analysis folder's report.md.
     Report(ReportArgs),
     /// Measure a Qwen2-family model over prompt lengths and batch sizes (the seed-compatible sweep).
     ///
@@ -332,11 +333,15 @@ pub struct AnalyzeArgs {
 /// `report` arguments.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// A folder written by `latency-anatomy analyze` (holding tables.json).
+    /// A capture run folder (results/<run-id>, with manifest.json or sweep CSVs) or a folder written by
+    /// `latency-anatomy analyze` (with tables.json).
     pub dir: PathBuf,
     /// Rows in the report's top-kernel and top-range tables.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+    /// Per-token latency budget in ms: the sweep report picks the best batch whose ITL p50 (and p90) fits.
+    #[arg(long)]
+    pub latency_budget: Option<f64>,
 }
 
 /// Validated `analyze` configuration.

@@ -65,13 +65,17 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
         let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
         let tables = analyze::analyze_trace_with_ncu(&trace, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
         analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
-        let md = reports::render_markdown(&tables, &reports::ReportOptions::default());
+        let md = reports::run::analysis_markdown(&tables, out, &reports::ReportOptions::default())?;
         analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
         let s = &tables.summary;
         Ok(format!("{} kernels, {} NVTX ranges, {:.1}% of kernel time attributed", s.kernels, s.nvtx_ranges, s.attributed_pct))
     };
     match capture::run::run_capture(&cfg, &STOP, &analyze_hook) {
         Ok((dir, m)) => {
+            match reports::run::render_run(&dir, &reports::run::RunOptions::new(15, None)) {
+                Ok(files) => eprintln!("reports: {} files, start at {}", files.len(), dir.join("index.md").display()),
+                Err(e) => eprintln!("reports could not be rendered: {e}"),
+            }
             for s in &m.steps {
                 eprintln!("  {:<28} {:<11} {}", s.name, format!("{:?}", s.status).to_lowercase(), s.message);
             }
@@ -145,7 +149,7 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     };
     analyze::write_tables(&tables, &cfg.out, &cfg.formats)?;
     let opts = reports::ReportOptions::with_top(cfg.top);
-    let md = reports::render_markdown(&tables, &opts);
+    let md = reports::run::analysis_markdown(&tables, &cfg.out, &opts).map_err(anyhow::Error::msg)?;
     let report = cfg.out.join("report.md");
     analyze::write_atomic(&report, md.as_bytes())?;
     if !cfg.quiet {
@@ -157,12 +161,28 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
 }
 
 fn report_cmd(args: cli::ReportArgs) -> anyhow::Result<()> {
-    let path = args.dir.join("tables.json");
-    let tables = analyze::read_tables(&path)
-        .with_context(|| format!("'{}' is not an analysis folder; run `latency-anatomy analyze EXPORT --out {}` first", args.dir.display(), args.dir.display()))?;
-    let opts = reports::ReportOptions::with_top(args.top);
-    let out = args.dir.join("report.md");
-    analyze::write_atomic(&out, reports::render_markdown(&tables, &opts).as_bytes())?;
+    if let Some(b) = args.latency_budget {
+        if !(b > 0.0) {
+            anyhow::bail!("--latency-budget must be a positive number of milliseconds");
+        }
+    }
+    let dir = &args.dir;
+    let is_run = dir.join("manifest.json").is_file() || dir.join("seq_sweep.csv").is_file() || dir.join("batch_sweep.csv").is_file();
+    if is_run {
+        let files = reports::run::render_run(dir, &reports::run::RunOptions::new(args.top, args.latency_budget)).map_err(anyhow::Error::msg)?;
+        println!("wrote {} files; start at {}", files.len(), dir.join("index.md").display());
+        return Ok(());
+    }
+    if !dir.join("tables.json").is_file() {
+        anyhow::bail!(
+            "'{}' is neither a capture run folder (manifest.json, seq_sweep.csv) nor an analysis folder (tables.json); run `latency-anatomy capture` or `latency-anatomy analyze EXPORT --out {}` first",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let out = reports::run::render_analysis_dir(dir, &reports::ReportOptions::with_top(args.top))
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("cannot re-render '{}'", dir.display()))?;
     println!("wrote {}", out.display());
     Ok(())
 }

@@ -163,6 +163,14 @@ fn tiny_cpu_capture_with_real_nsys() {
     let prefill = ranges.iter().find(|r| r["range"] == "latency_anatomy:prefill").unwrap();
     assert_eq!(prefill["instances"], 4);
     assert!(dir.join("analysis/s32_b2/report.md").is_file());
+    // The run's reports are rendered at the end of the capture, and again by `report` from the files alone.
+    for f in ["index.md", "sweep.md", "sweep.json", "comparison.md", "charts/seq_regime.svg", "charts/batch_regime.png", "charts/throughput_vs_latency.svg"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
+    std::fs::remove_file(dir.join("index.md")).unwrap();
+    bin().arg("report").arg(&dir).assert().success();
+    assert_eq!(std::fs::read_to_string(dir.join("index.md")).unwrap(), index);
 }
 
 fn fake_tool(dir: &Path, name: &str, body: &str) -> PathBuf {

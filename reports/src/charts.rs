@@ -80,6 +80,8 @@ pub struct Panel {
     pub markers: Vec<Marker>,
     /// Horizontal reference lines (y, label).
     pub hlines: Vec<(f64, String)>,
+    /// Put the legend in the lower right corner (default: upper left).
+    pub legend_lower_right: bool,
 }
 
 fn err(path: &Path) -> impl Fn(String) -> ChartError + '_ {
@@ -150,14 +152,17 @@ where
     for (y, label) in &p.hlines {
         let (x0, x1) = (chart.x_range().start, chart.x_range().end);
         chart
-            .draw_series(LineSeries::new(vec![(x0, *y), (x1, *y)], RGBColor(150, 150, 150).stroke_width(1)))
+            .draw_series(DashedLineSeries::new(vec![(x0, *y), (x1, *y)], 8, 5, RGBColor(80, 80, 80).stroke_width(2)))
             .map_err(e)?
             .label(label.clone())
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RGBColor(150, 150, 150)));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RGBColor(80, 80, 80).stroke_width(2)));
     }
     for (i, s) in p.series.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];
         let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+        if pts.is_empty() {
+            continue; // no legend entry for a series without data
+        }
         chart
             .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
             .map_err(e)?
@@ -181,7 +186,7 @@ where
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
             .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(if p.legend_lower_right { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperLeft })
             .draw()
             .map_err(e)?;
     }

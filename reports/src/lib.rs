@@ -7,6 +7,8 @@
 
 pub mod charts;
 pub mod markdown;
+pub mod run;
+pub mod sweep;
 pub mod units;
 
 pub use analyze::Tables;

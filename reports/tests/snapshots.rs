@@ -84,3 +84,38 @@ fn ncu_roofline_report() {
     let t = analyze::analyze_ncu("kernel_0005", &merged);
     insta::assert_snapshot!(render_markdown(&t, &ReportOptions::default()));
 }
+
+/// The sweep report of the seed's published tables (Qwen2.5-3B fp16, RTX 5070; `tests/data/seed_run`, only the
+/// seed's columns filled): tables and findings snapshot, figures written as valid SVG and PNG.
+#[test]
+fn sweep_report_of_the_seed_tables() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/seed_run");
+    let run = tempfile::tempdir().unwrap();
+    for f in ["seq_sweep.csv", "batch_sweep.csv"] {
+        std::fs::copy(data.join(f), run.path().join(f)).unwrap();
+    }
+    let files = latency_anatomy_reports::run::render_run(run.path(), &latency_anatomy_reports::run::RunOptions::new(15, Some(35.0))).unwrap();
+    let md = std::fs::read_to_string(run.path().join("sweep.md")).unwrap();
+    insta::assert_snapshot!(md);
+    for chart in ["seq_regime", "batch_regime", "latency_vs_batch", "throughput_vs_latency"] {
+        let svg = std::fs::read_to_string(run.path().join(format!("charts/{chart}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+        let png = std::fs::read(run.path().join(format!("charts/{chart}.png"))).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG");
+        assert!(md.contains(&format!("](charts/{chart}.svg)")), "{chart} is linked by a relative path");
+    }
+    assert!(files.iter().any(|f| f.ends_with("index.md")));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(run.path().join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["findings"]["saturation_batch"], 32);
+}
+
+/// An attribution report with charts: kernel classes of a real export.
+#[test]
+fn attribution_report_has_charts() {
+    let Some(dir) = realdata() else { return };
+    let t = analyze_file(&dir.join("MohanadOdema+DLProf/nsys_profile.sqlite"), &Options::default()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let md = latency_anatomy_reports::run::analysis_markdown(&t, out.path(), &ReportOptions::default()).unwrap();
+    assert!(md.contains("![Kernel classes per phase](charts/classes.svg)"));
+    assert!(out.path().join("charts/classes.png").is_file());
+}

@@ -1,0 +1,275 @@
+//! Re-rendering a run folder from its files alone (`latency-anatomy report DIR`):
+//! - a capture run (`manifest.json`): `sweep.md` (tables, figures, findings), each `analysis/<point>/report.md`
+//!   with its charts, `comparison.md` of the profiled points, and `index.md` linking everything;
+//! - an analysis folder (`tables.json`): its `report.md` with charts.
+//! Charts are SVG (linked from the markdown by relative paths, so the reports render on GitHub) plus PNG.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use analyze::Tables;
+
+use crate::charts::{write_roofline, write_stacked_bars, RoofPoint, Stack};
+use crate::markdown::{escape_cell, render_markdown, ReportOptions};
+use crate::sweep::{read_sweep, render_sweep};
+use crate::units::{fmt_bytes, fmt_ns, fmt_pct};
+
+/// Options of a run report.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RunOptions {
+    /// Rows of the top tables. Default is 15.
+    pub top: usize,
+    /// Per-token latency budget (ms) for the best-batch finding. Default is none.
+    pub latency_budget_ms: Option<f64>,
+}
+
+impl RunOptions {
+    /// Options with `top` rows and an optional latency budget.
+    pub fn new(top: usize, latency_budget_ms: Option<f64>) -> Self {
+        RunOptions { top, latency_budget_ms }
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    analyze::write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn read_tables(dir: &Path) -> Result<Tables, String> {
+    analyze::read_tables(&dir.join("tables.json")).map_err(|e| e.to_string())
+}
+
+/// Draws the charts of one analysis into `dir/charts` and returns (title, relative path) pairs.
+pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let charts = dir.join("charts");
+    let mut out = Vec::new();
+    // Kernel classes per phase, as % of each phase's GPU time.
+    let mut phases: Vec<String> = Vec::new();
+    for c in &t.classes {
+        if !phases.contains(&c.phase) {
+            phases.push(c.phase.clone());
+        }
+    }
+    let shown: Vec<String> = if phases.len() > 1 { phases.iter().filter(|p| *p != "all").cloned().collect() } else { phases.clone() };
+    if !shown.is_empty() {
+        let mut classes: Vec<String> = Vec::new();
+        for c in &t.classes {
+            if shown.contains(&c.phase) && !classes.contains(&c.class) {
+                classes.push(c.class.clone());
+            }
+        }
+        let stacks: Vec<Stack> = classes
+            .iter()
+            .map(|cl| Stack {
+                name: cl.clone(),
+                values: shown.iter().map(|p| t.classes.iter().find(|c| &c.phase == p && &c.class == cl).map_or(0.0, |c| c.pct_phase_time)).collect(),
+            })
+            .collect();
+        let p = write_stacked_bars(&charts, "classes", "GPU time by kernel class and phase", &shown, &stacks, "share of the phase's GPU time (%)").map_err(|e| e.to_string())?;
+        out.push(("Kernel classes per phase".to_string(), "charts/classes.svg".to_string()));
+        let _ = p;
+    }
+    // Roofline of the profiled kernels.
+    let peak_f = t.ncu_kernels.iter().find_map(|k| k.peak_fp32_gflop_s);
+    let peak_b = t.ncu_kernels.iter().find_map(|k| k.peak_dram_gb_s);
+    let pts: Vec<RoofPoint> = t
+        .ncu_kernels
+        .iter()
+        .filter_map(|k| Some(RoofPoint { ai: k.arithmetic_intensity?, gflops: k.gflop_s?, label: format!("#{} {}", k.id, k.base_name.chars().take(24).collect::<String>()), bound: k.bound.clone() }))
+        .collect();
+    if let (Some(f), Some(b), false) = (peak_f, peak_b, pts.is_empty()) {
+        write_roofline(&charts, "roofline", "Roofline of the profiled kernels (FP32 roof)", &pts, f, b).map_err(|e| e.to_string())?;
+        out.push(("Roofline".to_string(), "charts/roofline.svg".to_string()));
+    }
+    Ok(out)
+}
+
+/// The markdown of one analysis with its charts.
+pub fn analysis_markdown(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<String, String> {
+    let charts = attribution_charts(t, dir)?;
+    let mut md = render_markdown(t, o);
+    if !charts.is_empty() {
+        let mut s = String::from("## Charts\n\n");
+        for (title, path) in &charts {
+            let _ = writeln!(s, "![{title}]({path})\n");
+        }
+        // Before the closing "Tables:" line.
+        match md.rfind("Tables: ") {
+            Some(i) => md.insert_str(i, &s),
+            None => md.push_str(&s),
+        }
+    }
+    Ok(md)
+}
+
+/// Re-renders `dir/report.md` (and its charts) from `dir/tables.json`.
+pub fn render_analysis_dir(dir: &Path, o: &ReportOptions) -> Result<PathBuf, String> {
+    let t = read_tables(dir)?;
+    let md = analysis_markdown(&t, dir, o)?;
+    let out = dir.join("report.md");
+    write(&out, &md)?;
+    Ok(out)
+}
+
+fn phase_ns(t: &Tables, phase: &str) -> i64 {
+    t.classes.iter().filter(|c| c.phase == phase).map(|c| c.total_ns).sum()
+}
+
+fn range_cpu(t: &Tables, phase: &str) -> Option<i64> {
+    t.nvtx_ranges.iter().find(|r| r.range.rsplit(':').next() == Some(phase)).map(|r| r.cpu_total_ns)
+}
+
+/// The regime comparison of the profiled points of a run (`analysis/<point>/tables.json`, with the sweep CSV
+/// of each point in `nsys/<point>.csv` for token counts).
+pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, String> {
+    struct P {
+        label: String,
+        t: Tables,
+        tokens_prefill: Option<f64>,
+        tokens_decode: Option<f64>,
+    }
+    let mut ps = Vec::new();
+    for label in points {
+        let t = read_tables(&run.join("analysis").join(label))?;
+        let sweep = read_sweep(&run.join("nsys").join(format!("{label}.csv"))).ok().and_then(|r| r.into_iter().next());
+        let runs = analyze::traffic::ModelBytes::from_sweep_csv(&run.join("nsys").join(format!("{label}.csv"))).map(|m| m.runs);
+        let (tp, td) = match (sweep, runs) {
+            (Some(s), Some(n)) => {
+                let gen = analyze::traffic::ModelBytes::from_sweep_csv(&run.join("nsys").join(format!("{label}.csv"))).map(|m| m.gen_tokens).unwrap_or(0.0);
+                (Some(n * s.seq_len as f64 * s.batch as f64), Some(n * gen * s.batch as f64))
+            }
+            _ => (None, None),
+        };
+        ps.push(P { label: label.clone(), t, tokens_prefill: tp, tokens_decode: td });
+    }
+    let mut md = String::new();
+    let _ = writeln!(md, "# Regime comparison\n");
+    let _ = writeln!(md, "The profiled points side by side (one column each). Per-token figures divide by every token the profiled run processed: prompt tokens for prefill, generated tokens (all sequences) for decode, over warmup and measured runs alike.\n");
+    let head: Vec<String> = ps.iter().map(|p| escape_cell(&p.label, 40)).collect();
+    let _ = writeln!(md, "| | {} |", head.join(" | "));
+    let _ = writeln!(md, "|---|{}|", vec!["--:"; ps.len()].join("|"));
+    let per_tok = |ns: Option<f64>, tok: Option<f64>| match (ns, tok) {
+        (Some(n), Some(t)) if t > 0.0 && n > 0.0 => fmt_ns(n / t),
+        _ => "–".to_string(),
+    };
+    let rows: Vec<(&str, Box<dyn Fn(&P) -> String>)> = vec![
+        ("GPU kernels", Box::new(|p: &P| p.t.summary.kernels.to_string())),
+        ("prefill GPU time per prompt token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, "prefill") as f64), p.tokens_prefill))),
+        ("decode GPU time per generated token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, "decode") as f64), p.tokens_decode))),
+        ("prefill wall time per prompt token (NVTX)", Box::new(move |p: &P| per_tok(range_cpu(&p.t, "prefill").map(|v| v as f64), p.tokens_prefill))),
+        ("decode wall time per generated token (NVTX)", Box::new(move |p: &P| per_tok(range_cpu(&p.t, "decode").map(|v| v as f64), p.tokens_decode))),
+        ("top decode class", Box::new(|p: &P| p.t.classes.iter().find(|c| c.phase == "decode").map(|c| format!("{} {}", c.class, fmt_pct(c.pct_phase_time))).unwrap_or_else(|| "–".into()))),
+        ("top prefill class", Box::new(|p: &P| p.t.classes.iter().find(|c| c.phase == "prefill").map(|c| format!("{} {}", c.class, fmt_pct(c.pct_phase_time))).unwrap_or_else(|| "–".into()))),
+        (
+            "decode DRAM bytes per generated token (ncu)",
+            Box::new(move |p: &P| {
+                let b = p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.kernel_dram_bytes);
+                match (b, p.tokens_decode) {
+                    (Some(b), Some(t)) if t > 0.0 => fmt_bytes(b / t),
+                    _ => "–".into(),
+                }
+            }),
+        ),
+        ("decode achieved DRAM bandwidth", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.kernel_gb_s).map(|g| format!("{g:.1} GB/s")).unwrap_or_else(|| "–".into()))),
+        ("decode explained by model bytes at peak BW", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.explained_pct).map(fmt_pct).unwrap_or_else(|| "–".into()))),
+        (
+            "decode GPU time in memory-bound kernels",
+            Box::new(|p: &P| p.t.ncu_phases.iter().find(|r| r.phase == "decode" && r.bound == "memory-bound").map(|r| fmt_pct(r.pct_phase_time)).unwrap_or_else(|| "–".into())),
+        ),
+    ];
+    for (name, f) in &rows {
+        let cells: Vec<String> = ps.iter().map(|p| f(p)).collect();
+        let _ = writeln!(md, "| {name} | {} |", cells.join(" | "));
+    }
+    md.push('\n');
+    let _ = writeln!(md, "## What bounds each regime\n");
+    for p in &ps {
+        let mut why = Vec::new();
+        if p.t.summary.kernels == 0 {
+            why.push("no GPU kernels were recorded (a CPU capture): only wall time per phase can be compared".to_string());
+        }
+        if let Some(r) = p.t.ncu_phases.iter().filter(|r| r.phase == "decode" && r.bound != "unprofiled").max_by_key(|r| r.total_ns) {
+            why.push(format!("decode spends {} of its GPU time in {} kernels{}", fmt_pct(r.pct_phase_time), r.bound, r.dram_pct_of_peak.map(|d| format!(" at {} of peak DRAM bandwidth", fmt_pct(d))).unwrap_or_default()));
+        }
+        if let Some(x) = p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.explained_pct) {
+            why.push(format!("reading the weights and KV cache at peak bandwidth would take {} of decode's kernel time", fmt_pct(x)));
+        }
+        if let (Some(pf), Some(dc)) = (range_cpu(&p.t, "prefill"), range_cpu(&p.t, "decode")) {
+            let total = (pf + dc) as f64;
+            if total > 0.0 {
+                why.push(format!("prefill is {} and decode {} of the measured wall time", fmt_pct(pf as f64 * 100.0 / total), fmt_pct(dc as f64 * 100.0 / total)));
+            }
+        }
+        let _ = writeln!(md, "- **{}**: {}.", escape_cell(&p.label, 40), if why.is_empty() { "not enough data".to_string() } else { why.join("; ") });
+    }
+    Ok(md)
+}
+
+/// Renders every report of a capture run folder; returns the files written.
+pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    let ro = ReportOptions::with_top(o.top.max(1));
+    let manifest: Option<serde_json::Value> = std::fs::read(run.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let seq = read_sweep(&run.join("seq_sweep.csv")).unwrap_or_default();
+    let batch = read_sweep(&run.join("batch_sweep.csv")).unwrap_or_default();
+    let mut index = String::new();
+    let title = manifest.as_ref().and_then(|m| m["run_id"].as_str()).map(str::to_string).unwrap_or_else(|| run.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let _ = writeln!(index, "# Run {}\n", escape_cell(&title, 100));
+    if let Some(m) = &manifest {
+        let s = |k: &str| m[k].as_str().unwrap_or("").to_string();
+        let _ = writeln!(index, "- **Model:** {} ({}, {} weights)", escape_cell(&s("model"), 60), s("dtype"), m["weights"]["kind"].as_str().unwrap_or("?"));
+        let _ = writeln!(index, "- **Device:** {} — {}", s("device"), escape_cell(&s("device_name"), 80));
+        let _ = writeln!(index, "- **Runs per configuration:** {} warmup + {} measured, {} decode steps", m["warmup"], m["reps"], m["gen_tokens"]);
+        if let Some(tools) = m["tools"].as_object() {
+            for (k, v) in tools {
+                let _ = writeln!(index, "- **{k}:** {}", escape_cell(v.as_str().unwrap_or(""), 100));
+            }
+        }
+        let _ = writeln!(index, "- **Created:** {}", s("created_utc"));
+        let _ = writeln!(index, "\n## Steps\n\n| step | status | seconds | message |\n|---|---|--:|---|");
+        for st in m["steps"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                index,
+                "| {} | {} | {:.1} | {} |",
+                escape_cell(st["name"].as_str().unwrap_or(""), 40),
+                st["status"].as_str().unwrap_or(""),
+                st["seconds"].as_f64().unwrap_or(0.0),
+                escape_cell(st["message"].as_str().unwrap_or(""), 160)
+            );
+        }
+        index.push('\n');
+    }
+    let _ = writeln!(index, "## Reports\n");
+    if !seq.is_empty() || !batch.is_empty() {
+        let (md, files) = render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run).map_err(|e| e.to_string())?;
+        write(&run.join("sweep.md"), &md)?;
+        written.push(run.join("sweep.md"));
+        let json = serde_json::json!({
+            "seq_sweep": seq,
+            "batch_sweep": batch,
+            "findings": crate::sweep::findings(&seq, &batch, o.latency_budget_ms),
+        });
+        write(&run.join("sweep.json"), &(serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"))?;
+        written.push(run.join("sweep.json"));
+        written.extend(files);
+        let _ = writeln!(index, "- [Latency sweep](sweep.md): tables, figures and findings of both regimes ([seq_sweep.csv](seq_sweep.csv), [batch_sweep.csv](batch_sweep.csv))");
+    }
+    let mut points: Vec<String> = std::fs::read_dir(run.join("analysis"))
+        .map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().join("tables.json").is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    points.sort();
+    for p in &points {
+        let dir = run.join("analysis").join(p);
+        written.push(render_analysis_dir(&dir, &ro)?);
+        let _ = writeln!(index, "- [Attribution of `{p}`](analysis/{p}/report.md): nsys{} analysis of the profiled point", if dir.join("ncu_kernels.csv").is_file() { " + ncu" } else { "" });
+    }
+    if points.len() >= 2 {
+        write(&run.join("comparison.md"), &comparison_markdown(run, &points)?)?;
+        written.push(run.join("comparison.md"));
+        let _ = writeln!(index, "- [Regime comparison](comparison.md): the profiled points side by side");
+    }
+    let _ = writeln!(index, "\nEvery table is also in CSV and JSON next to its report; `manifest.json` holds the exact command of every step.");
+    write(&run.join("index.md"), &index)?;
+    written.push(run.join("index.md"));
+    Ok(written)
+}
