@@ -171,17 +171,41 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
             }),
         ),
         ("decode achieved DRAM bandwidth", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.kernel_gb_s).map(|g| format!("{g:.1} GB/s")).unwrap_or_else(|| "–".into()))),
+        (
+            "decode achieved GFLOP/s (ncu-profiled kernels)",
+            Box::new(|p: &P| {
+                let ks: Vec<_> = p.t.ncu_kernels.iter().filter(|k| k.phase == "decode").collect();
+                let fl: f64 = ks.iter().filter_map(|k| k.flops).sum();
+                let ns: f64 = ks.iter().filter(|k| k.flops.is_some()).filter_map(|k| k.duration_ns).sum();
+                if ns > 0.0 { format!("{:.1}", fl / ns) } else { "–".into() }
+            }),
+        ),
         ("decode explained by model bytes at peak BW", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.explained_pct).map(fmt_pct).unwrap_or_else(|| "–".into()))),
         (
             "decode GPU time in memory-bound kernels",
             Box::new(|p: &P| p.t.ncu_phases.iter().find(|r| r.phase == "decode" && r.bound == "memory-bound").map(|r| fmt_pct(r.pct_phase_time)).unwrap_or_else(|| "–".into())),
         ),
     ];
+    let mut table: Vec<Vec<String>> = Vec::new();
     for (name, f) in &rows {
         let cells: Vec<String> = ps.iter().map(|p| f(p)).collect();
         let _ = writeln!(md, "| {name} | {} |", cells.join(" | "));
+        table.push(std::iter::once(name.to_string()).chain(cells).collect());
     }
     md.push('\n');
+    // The same table as CSV and JSON, for scripts.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = std::iter::once("metric".to_string()).chain(ps.iter().map(|p| p.label.clone())).collect();
+    w.write_record(&header).map_err(|e| e.to_string())?;
+    for r in &table {
+        w.write_record(r).map_err(|e| e.to_string())?;
+    }
+    write(&run.join("comparison.csv"), &String::from_utf8_lossy(&w.into_inner().map_err(|e| e.to_string())?))?;
+    let json: Vec<serde_json::Value> = table
+        .iter()
+        .map(|r| serde_json::Value::Object(header.iter().cloned().zip(r.iter().map(|c| serde_json::Value::String(c.clone()))).collect()))
+        .collect();
+    write(&run.join("comparison.json"), &(serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"))?;
     let _ = writeln!(md, "## What bounds each regime\n");
     for p in &ps {
         let mut why = Vec::new();
@@ -266,7 +290,7 @@ pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>, String> {
     if points.len() >= 2 {
         write(&run.join("comparison.md"), &comparison_markdown(run, &points)?)?;
         written.push(run.join("comparison.md"));
-        let _ = writeln!(index, "- [Regime comparison](comparison.md): the profiled points side by side");
+        let _ = writeln!(index, "- [Regime comparison](comparison.md): the profiled points side by side ([csv](comparison.csv), [json](comparison.json))");
     }
     let _ = writeln!(index, "\nEvery table is also in CSV and JSON next to its report; `manifest.json` holds the exact command of every step.");
     write(&run.join("index.md"), &index)?;
