@@ -13,21 +13,9 @@ fn rows(path: &Path) -> Vec<NcuKernelRow> {
     kernel_rows(path.file_name().unwrap().to_str().unwrap(), &f, None)
 }
 
+/// The real ncu CSVs (the nsys-stats CSVs of the same folder are not ncu output).
 fn csv_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "csv") && !p.to_string_lossy().contains("nsys-stats") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    common::files_with_ext(dir, "csv").into_iter().filter(|p| !p.to_string_lossy().contains("nsys-stats")).collect()
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {

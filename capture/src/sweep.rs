@@ -337,24 +337,30 @@ mod tests {
         assert!(!is_oom("shape mismatch in matmul"));
     }
 
-    #[test]
-    fn tiny_cpu_sweep_writes_consistent_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("s.csv");
-        let cfg = SweepConfig {
+    /// A tiny random-weight CPU sweep over `seqs` at batch 1 into `dir/s.csv`.
+    fn tiny(dir: &Path, seqs: Vec<u32>, gen_tokens: u32, warmup: u32, reps: u32) -> SweepConfig {
+        let out = dir.join("s.csv");
+        SweepConfig {
             model: ModelSpec::resolve("tiny", true).unwrap(),
             dtype: Dtype::Fp32,
             device: DeviceKind::Cpu,
-            points: Regime::SeqSweep { seq_lens: vec![16, 32] }.points(),
-            gen_tokens: 4,
-            warmup: 1,
-            reps: 3,
+            points: Regime::SeqSweep { seq_lens: seqs }.points(),
+            gen_tokens,
+            warmup,
+            reps,
             collapse_factor: 1000.0,
             reps_out: SweepConfig::default_reps_path(&out),
-            out: out.clone(),
+            out,
             progress: false,
             resume: false,
-        };
+        }
+    }
+
+    #[test]
+    fn tiny_cpu_sweep_writes_consistent_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = tiny(dir.path(), vec![16, 32], 4, 1, 3);
+        let out = cfg.out.clone();
         let o = run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
         assert_eq!(o.rows.len(), 2);
         assert_eq!(o.reps.len(), 6);
@@ -371,21 +377,8 @@ mod tests {
     #[test]
     fn a_stop_request_leaves_only_finished_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("s.csv");
-        let cfg = SweepConfig {
-            model: ModelSpec::resolve("tiny", true).unwrap(),
-            dtype: Dtype::Fp32,
-            device: DeviceKind::Cpu,
-            points: Regime::SeqSweep { seq_lens: vec![8, 16] }.points(),
-            gen_tokens: 2,
-            warmup: 0,
-            reps: 1,
-            collapse_factor: 2.0,
-            reps_out: SweepConfig::default_reps_path(&out),
-            out: out.clone(),
-            progress: false,
-            resume: false,
-        };
+        let cfg = tiny(dir.path(), vec![8, 16], 2, 0, 1);
+        let out = cfg.out.clone();
         let o = run_sweep(&cfg, &AtomicBool::new(true)).unwrap();
         assert!(o.interrupted);
         assert!(o.rows.is_empty());

@@ -44,6 +44,11 @@ pub fn nsys_or_skip(test: &str) -> Option<PathBuf> {
 
 /// Every `*.sqlite` under the realdata dir, sorted.
 pub fn sqlite_files(dir: &Path) -> Vec<PathBuf> {
+    files_with_ext(dir, "sqlite")
+}
+
+/// Every file with extension `ext` under `dir`, sorted.
+pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -51,7 +56,7 @@ pub fn sqlite_files(dir: &Path) -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "sqlite") {
+            } else if p.extension().is_some_and(|x| x == ext) {
                 out.push(p);
             }
         }
