@@ -35,6 +35,50 @@ pub enum Command {
     /// Writes everything into results/<run-id>/ with a manifest.json rewritten after every step. Missing
     /// profilers are reported at the start and skipped; the sweeps always run.
     Capture(CaptureArgs),
+    /// Benchmarks: build large exports by tiling a real one, and time the analysis against the bare scan.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Build a large export from a real one by tiling its rows in time (fresh correlation ids per tile).
+    MakeTrace {
+        /// The real export to tile.
+        #[arg(long)]
+        from: PathBuf,
+        /// Kernel executions wanted (rounded up to whole tiles).
+        #[arg(long)]
+        kernels: u64,
+        /// The export to write (overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// For each size: (a) a bare scan of exactly the columns the analysis reads, (b) the full `analyze`; each in
+    /// its own process, reporting wall time, CPU time, peak RSS and the ratio b/a.
+    Analyze {
+        /// The real export to tile (default: the PyTorch emit_nvtx export in ../shared/realdata).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Kernel counts to measure.
+        #[arg(long, value_delimiter = ',', default_value = "50000,500000,5000000")]
+        sizes: Vec<u64>,
+        /// Where the generated exports are kept (reused when present).
+        #[arg(long, default_value = "results/bench")]
+        dir: PathBuf,
+    },
+    /// (internal) Run one measured step in this process and print its figures as JSON.
+    #[command(hide = true)]
+    RunOne {
+        /// `scan` or `analyze`.
+        mode: String,
+        /// The export.
+        file: PathBuf,
+        /// Output folder of `analyze`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Phase that ncu profiles.

@@ -32,6 +32,88 @@ fn run() -> anyhow::Result<()> {
         Command::Report(args) => report_cmd(args),
         Command::Sweep(args) => sweep_cmd(args.into_config()?),
         Command::Capture(args) => capture_cmd(args),
+        Command::Bench(b) => bench_cmd(b),
+    }
+}
+
+/// CPU time (user + system) of this process, seconds, from /proc/self/stat (clock ticks of 1/100 s).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn peak_rss_mb() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()).map(|kb| kb / 1024.0).unwrap_or(0.0)
+}
+
+fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
+    match b {
+        cli::BenchCommand::MakeTrace { from, kernels, out } => {
+            let t = std::time::Instant::now();
+            let s = analyze::bench::make_trace(&from, kernels, &out)?;
+            println!("wrote {} in {:.1} s: {} tiles", out.display(), t.elapsed().as_secs_f64(), s.tiles);
+            for (table, n) in &s.rows {
+                println!("  {table:<32} {n:>12} rows");
+            }
+            Ok(())
+        }
+        cli::BenchCommand::RunOne { mode, file, out } => {
+            let t = std::time::Instant::now();
+            let rows = match mode.as_str() {
+                "scan" => analyze::bench::bare_scan(&file)?,
+                "analyze" => {
+                    let out = out.unwrap_or_else(|| std::env::temp_dir().join("latency-anatomy-bench"));
+                    let tables = analyze::analyze_file(&file, &analyze::Options::default())?;
+                    analyze::write_tables(&tables, &out, &[analyze::Format::Csv, analyze::Format::Json])?;
+                    let md = reports::render_markdown(&tables, &reports::ReportOptions::default());
+                    analyze::write_atomic(&out.join("report.md"), md.as_bytes())?;
+                    tables.summary.kernels
+                }
+                other => anyhow::bail!("run-one: unknown mode {other:?} (scan or analyze)"),
+            };
+            println!(
+                "{}",
+                serde_json::json!({"mode": mode, "rows": rows, "wall_s": t.elapsed().as_secs_f64(), "cpu_s": cpu_seconds(), "peak_rss_mb": peak_rss_mb()})
+            );
+            Ok(())
+        }
+        cli::BenchCommand::Analyze { from, sizes, dir } => {
+            let from = from.unwrap_or_else(|| std::path::PathBuf::from("../shared/realdata/MohanadOdema+DLProf/nsys_profile.sqlite"));
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create --dir {}", dir.display()))?;
+            let exe = std::env::current_exe()?;
+            let run = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+                let o = std::process::Command::new(&exe).args(["bench", "run-one", mode]).arg(file).arg("--out").arg(dir.join("analysis")).output()?;
+                if !o.status.success() {
+                    anyhow::bail!("bench {mode} failed on {}: {}", file.display(), String::from_utf8_lossy(&o.stderr).trim());
+                }
+                Ok(serde_json::from_slice(&o.stdout)?)
+            };
+            println!("{:>10}  {:>10} {:>9} {:>10}  {:>10} {:>9} {:>10}  {:>6}", "kernels", "scan s", "cpu s", "RSS MB", "analyze s", "cpu s", "RSS MB", "b/a");
+            let mut results = Vec::new();
+            for n in sizes {
+                let file = dir.join(format!("bench_{n}.sqlite"));
+                if !file.is_file() {
+                    eprintln!("building {} ...", file.display());
+                    analyze::bench::make_trace(&from, n, &file)?;
+                }
+                let a = run("scan", &file)?;
+                let b = run("analyze", &file)?;
+                let (wa, wb) = (a["wall_s"].as_f64().unwrap_or(0.0), b["wall_s"].as_f64().unwrap_or(0.0));
+                println!(
+                    "{:>10}  {:>10.3} {:>9.2} {:>10.1}  {:>10.3} {:>9.2} {:>10.1}  {:>6.2}",
+                    b["rows"], wa, a["cpu_s"].as_f64().unwrap_or(0.0), a["peak_rss_mb"].as_f64().unwrap_or(0.0), wb, b["cpu_s"].as_f64().unwrap_or(0.0), b["peak_rss_mb"].as_f64().unwrap_or(0.0), wb / wa.max(1e-9)
+                );
+                results.push(serde_json::json!({"kernels_requested": n, "scan": a, "analyze": b, "ratio": wb / wa.max(1e-9)}));
+            }
+            std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(&results)? + "\n")?;
+            println!("wrote {}", dir.join("bench.json").display());
+            Ok(())
+        }
     }
 }
 

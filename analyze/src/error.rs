@@ -78,6 +78,14 @@ pub enum AnalyzeError {
         /// The input file.
         path: PathBuf,
     },
+    /// The input cannot serve this purpose.
+    #[error("'{path}' {detail}")]
+    BadInput {
+        /// The input file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
     /// An output file or folder cannot be written.
     #[error("cannot write '{path}': {source} (choose another folder with --out)")]
     Write {

@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod attribution;
+pub mod bench;
 pub mod classes;
 pub mod classify;
 pub mod error;

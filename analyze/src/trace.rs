@@ -432,6 +432,28 @@ const NSYS_MARKER_TABLES: [&str; 8] = [
     "ThreadNames",
 ];
 
+/// Columns read from `CUPTI_ACTIVITY_KIND_KERNEL`.
+pub const KERNEL_COLUMNS: [&str; 14] = [
+    "start", "end", "deviceId", "streamId", "correlationId", "globalPid", "demangledName", "shortName", "gridX", "gridY",
+    "gridZ", "blockX", "blockY", "blockZ",
+];
+/// Columns read from `CUPTI_ACTIVITY_KIND_MEMCPY` and `_MEMSET`.
+pub const MEMOP_COLUMNS: [&str; 8] = ["start", "end", "deviceId", "streamId", "correlationId", "globalPid", "bytes", "copyKind"];
+/// Columns read from `CUPTI_ACTIVITY_KIND_RUNTIME`.
+pub const RUNTIME_COLUMNS: [&str; 6] = ["start", "end", "globalTid", "correlationId", "nameId", "eventClass"];
+/// Columns read from `NVTX_EVENTS`.
+pub const NVTX_COLUMNS: [&str; 8] = ["start", "end", "eventType", "text", "textId", "globalTid", "endGlobalTid", "domainId"];
+/// Every (table, columns) the analysis reads, for the bare-scan baseline of `bench`.
+pub const READ_SET: [(&str, &[&str]); 7] = [
+    ("StringIds", &["id", "value"]),
+    ("CUPTI_ACTIVITY_KIND_KERNEL", &KERNEL_COLUMNS),
+    ("CUPTI_ACTIVITY_KIND_MEMCPY", &MEMOP_COLUMNS),
+    ("CUPTI_ACTIVITY_KIND_MEMSET", &MEMOP_COLUMNS),
+    ("CUPTI_ACTIVITY_KIND_RUNTIME", &RUNTIME_COLUMNS),
+    ("NVTX_EVENTS", &NVTX_COLUMNS),
+    ("TARGET_INFO_GPU", &["id", "cuDevice", "name", "memoryBandwidth", "smCount", "totalMemory", "computeMajor", "computeMinor"]),
+];
+
 /// Loads everything the analyses need from the export at `path`.
 pub fn load(path: &Path) -> Result<Trace> {
     let conn = open(path)?;
@@ -485,10 +507,7 @@ pub fn load(path: &Path) -> Result<Trace> {
 
     // Kernels.
     let kt = "CUPTI_ACTIVITY_KIND_KERNEL";
-    let kcols = [
-        "start", "end", "deviceId", "streamId", "correlationId", "globalPid", "demangledName", "shortName", "gridX",
-        "gridY", "gridZ", "blockX", "blockY", "blockZ",
-    ];
+    let kcols = KERNEL_COLUMNS;
     rd.scan(kt, &kcols, "", |v| {
         let g = |i: usize| rd.int(v[i], kt, kcols[i]).map(|x| x.unwrap_or(0));
         let start = rd.req(v[0], kt, "start")?;
@@ -514,7 +533,7 @@ pub fn load(path: &Path) -> Result<Trace> {
 
     // Memcpy and memset.
     for (table, is_set) in [("CUPTI_ACTIVITY_KIND_MEMCPY", false), ("CUPTI_ACTIVITY_KIND_MEMSET", true)] {
-        let cols = ["start", "end", "deviceId", "streamId", "correlationId", "globalPid", "bytes", "copyKind"];
+        let cols = MEMOP_COLUMNS;
         rd.scan(table, &cols, "", |v| {
             let g = |i: usize| rd.int(v[i], table, cols[i]).map(|x| x.unwrap_or(0));
             trace.memops.push(MemOp {
@@ -533,7 +552,7 @@ pub fn load(path: &Path) -> Result<Trace> {
 
     // CUDA API calls: runtime (eventClass 0) and driver (1); the backtrace duplicates (67) are dropped.
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
-    let rcols = ["start", "end", "globalTid", "correlationId", "nameId", "eventClass"];
+    let rcols = RUNTIME_COLUMNS;
     let mut dropped_backtrace = 0usize;
     rd.scan(rt, &rcols, "", |v| {
         if rd.int(v[5], rt, "eventClass")? == Some(EVENT_CLASS_BACKTRACE) {
@@ -604,7 +623,7 @@ fn read_nvtx(
     string_ids: &HashMap<i64, String>,
 ) -> Result<()> {
     let t = "NVTX_EVENTS";
-    let cols = ["start", "end", "eventType", "text", "textId", "globalTid", "endGlobalTid", "domainId"];
+    let cols = NVTX_COLUMNS;
     struct Raw {
         start: i64,
         end: Option<i64>,
