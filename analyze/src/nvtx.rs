@@ -14,7 +14,7 @@ struct Acc {
     cpu_total: i64,
     gpu_total: i64,
     gpu_inclusive: i64,
-    kernels: BTreeSet<usize>,
+    kernels: u64,
     kernels_innermost: u64,
     proj_total: i64,
     proj_instances: u64,
@@ -34,17 +34,26 @@ pub fn range_table(trace: &Trace, attr: &Attribution) -> Vec<RangeRow> {
     }
     // Per range instance: projection (first op start, last op end).
     let mut proj: BTreeMap<u32, (i64, i64)> = BTreeMap::new();
+    // Distinct kernels per range name: each kernel counts once per name, however many instances of that name
+    // enclose it (names deduplicated per kernel instead of keeping a set of kernels per name).
+    let mut names: Vec<u32> = Vec::new();
     for (i, op) in attr.ops.iter().enumerate() {
         let d = op.end - op.start;
+        names.clear();
         for &r in attr.ranges_of(i) {
             let p = proj.entry(r).or_insert((op.start, op.end));
             p.0 = p.0.min(op.start);
             p.1 = p.1.max(op.end);
             if op.is_kernel {
-                let a = acc.get_mut(&trace.ranges[r as usize].name).expect("range names are registered");
-                a.gpu_inclusive += d;
-                a.kernels.insert(op.index);
+                let name = trace.ranges[r as usize].name;
+                acc.get_mut(&name).expect("range names are registered").gpu_inclusive += d;
+                names.push(name);
             }
+        }
+        names.sort_unstable();
+        names.dedup();
+        for n in &names {
+            acc.get_mut(n).expect("range names are registered").kernels += 1;
         }
         if op.is_kernel {
             if let Some(r) = attr.innermost[i] {
@@ -69,7 +78,7 @@ pub fn range_table(trace: &Trace, attr: &Attribution) -> Vec<RangeRow> {
             cpu_avg_ns: r1(a.cpu_total as f64 / a.instances.max(1) as f64),
             gpu_total_ns: a.gpu_total,
             gpu_inclusive_ns: a.gpu_inclusive,
-            kernels: a.kernels.len() as u64,
+            kernels: a.kernels,
             kernels_innermost: a.kernels_innermost,
             gpu_proj_total_ns: a.proj_total,
             gpu_proj_instances: a.proj_instances,
