@@ -95,7 +95,7 @@ pub fn analyze_trace_with_ncu(trace: &trace::Trace, opts: &Options, ncu: Option<
     };
     let mut info = trace.info.clone();
     let missing = n_kernels as u64 - summary.kernels_with_launch;
-    if missing > 0 && !trace.api.is_empty() {
+    if missing > 0 && trace.api_rows > 0 {
         info.notes.push(format!(
             "{missing} of {n_kernels} kernel(s) have no matching CUDA API call (same correlationId and process); they count in every table but cannot be attributed to NVTX ranges"
         ));

@@ -198,8 +198,10 @@ pub struct Trace {
     pub kernels: Vec<Kernel>,
     /// Memcpy and memset operations.
     pub memops: Vec<MemOp>,
-    /// CUDA API calls (without backtrace duplicates).
+    /// CUDA API calls that launched a kernel, memcpy or memset (without backtrace duplicates).
     pub api: Vec<ApiCall>,
+    /// Rows of the API table read (all of them, launches or not).
+    pub api_rows: u64,
     /// NVTX ranges.
     pub ranges: Vec<NvtxRange>,
 }
@@ -550,25 +552,40 @@ pub fn load(path: &Path) -> Result<Trace> {
         })?;
     }
 
-    // CUDA API calls: runtime (eventClass 0) and driver (1); the backtrace duplicates (67) are dropped.
+    // CUDA API calls: runtime (eventClass 0) and driver (1); the backtrace duplicates (67) are dropped. Only the
+    // calls that launched a GPU op are kept (same process and correlation id): the analyses use no other, and
+    // most API rows (synchronizations, queries, allocations) are not launches.
+    let launched: HashSet<(i64, i64)> = trace
+        .kernels
+        .iter()
+        .map(|k| (process_key(k.global_pid), k.correlation))
+        .chain(trace.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
+        .collect();
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
     let rcols = RUNTIME_COLUMNS;
     let mut dropped_backtrace = 0usize;
     rd.scan(rt, &rcols, "", |v| {
+        trace.api_rows += 1;
         if rd.int(v[5], rt, "eventClass")? == Some(EVENT_CLASS_BACKTRACE) {
             dropped_backtrace += 1;
+            return Ok(());
+        }
+        let global_tid = rd.int(v[2], rt, "globalTid")?.unwrap_or(0);
+        let correlation = rd.int(v[3], rt, "correlationId")?.unwrap_or(-1);
+        if !launched.contains(&(process_key(global_tid), correlation)) {
             return Ok(());
         }
         let name_id = rd.int(v[4], rt, "nameId")?;
         trace.api.push(ApiCall {
             start: rd.req(v[0], rt, "start")?,
             end: rd.req(v[1], rt, "end")?,
-            global_tid: rd.int(v[2], rt, "globalTid")?.unwrap_or(0),
-            correlation: rd.int(v[3], rt, "correlationId")?.unwrap_or(-1),
+            global_tid,
+            correlation,
             name: sid(&mut interner, name_id),
         });
         Ok(())
     })?;
+    drop(launched);
     if dropped_backtrace > 0 {
         trace.info.notes.push(format!(
             "{dropped_backtrace} duplicate \"CUDA backtrace\" API rows (eventClass 67) were ignored; `nsys stats` counts them, so its NVTX kernel sums can be higher on this file"
