@@ -57,9 +57,8 @@ pub fn op_phases(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec<S
     (labels, present)
 }
 
-/// Builds the class table and returns the phases that occur.
-pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec<ClassRow>, Vec<String>) {
-    let (labels, present) = op_phases(trace, attr, phases);
+/// Builds the class table from the ops' phase `labels` (from [`op_phases`]); `phases` orders the rows.
+pub fn class_table(trace: &Trace, attr: &Attribution, labels: &[String], phases: &[String]) -> Vec<ClassRow> {
     // Class per kernel name, computed once.
     let mut name_class: BTreeMap<u32, KernelClass> = BTreeMap::new();
     // (phase label, class) -> (count, ns)
@@ -110,7 +109,7 @@ pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec
     rows.sort_by(|a, b| {
         order(&a.phase).cmp(&order(&b.phase)).then(b.total_ns.cmp(&a.total_ns)).then(a.class.cmp(&b.class))
     });
-    (rows, present)
+    rows
 }
 
 #[cfg(test)]

@@ -73,7 +73,9 @@ pub fn analyze_trace_with_ncu(trace: &trace::Trace, opts: &Options, ncu: Option<
     let attr = attribution::Attribution::build(trace);
     let kernels = kernels::kernel_table(trace);
     let nvtx_ranges = nvtx::range_table(trace, &attr);
-    let (classes, phases) = classes::class_table(trace, &attr, &opts.phases);
+    // Phase of every op, shared by the class, ncu and traffic tables.
+    let (labels, phases) = classes::op_phases(trace, &attr, &opts.phases);
+    let classes = classes::class_table(trace, &attr, &labels, &opts.phases);
     let memory = memory::memory_table(trace);
     let (timeline, gaps) = timeline::timeline_tables(trace, &attr);
 
@@ -101,7 +103,6 @@ pub fn analyze_trace_with_ncu(trace: &trace::Trace, opts: &Options, ncu: Option<
         ));
     }
     let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "nsys".into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, ..Default::default() };
-    let (labels, _) = classes::op_phases(trace, &attr, &opts.phases);
     if let Some((name, file)) = ncu {
         let peak = trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0);
         let mut rows = ncu::kernels::kernel_rows(name, file, peak);
