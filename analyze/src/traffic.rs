@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::Attribution;
+use crate::ncu::join::{KeyMaker, NcuIndex};
 use crate::ncu::kernels::NcuKernelRow;
 use crate::trace::Trace;
 
@@ -113,17 +114,10 @@ pub fn traffic_table(
         .next()
         .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0))
         .unwrap_or(0.0);
-    // Bytes per execution by (base name, grid, block), and by base name as a fallback.
-    let mut by_key: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
-    let mut by_base: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for k in ncu {
-        if let Some(b) = k.dram_bytes {
-            by_key.entry((k.base_name.clone(), k.grid.clone(), k.block.clone())).or_default().push(b);
-            by_base.entry(k.base_name.clone()).or_default().push(b);
-        }
-    }
-    let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
-    let mut base_cache: BTreeMap<u32, String> = BTreeMap::new();
+    // Bytes per execution of the ncu rows that measured DRAM bytes, by key (exact shape, else base name).
+    let index = NcuIndex::new(ncu.iter().enumerate().filter(|(_, k)| k.dram_bytes.is_some()));
+    let mean = |v: &Vec<usize>| v.iter().filter_map(|&r| ncu[r].dram_bytes).sum::<f64>() / v.len() as f64;
+    let mut keymaker = KeyMaker::new(trace);
     #[derive(Default)]
     struct Acc {
         kernel_ns: i64,
@@ -138,10 +132,7 @@ pub fn traffic_table(
         let a = acc.entry(labels[i].clone()).or_default();
         if op.is_kernel {
             a.kernel_ns += d;
-            let k = &trace.kernels[op.index];
-            let base = base_cache.entry(k.name).or_insert_with(|| crate::ncu::join::base_name(trace.name(k.name))).clone();
-            let key = (base.clone(), format!("{},{},{}", k.grid[0], k.grid[1], k.grid[2]), format!("{},{},{}", k.block[0], k.block[1], k.block[2]));
-            if let Some(v) = by_key.get(&key).or_else(|| by_base.get(&base)) {
+            if let Some(v) = index.lookup(&keymaker.key(&trace.kernels[op.index])) {
                 a.profiled_ns += d;
                 a.bytes += mean(v);
             }

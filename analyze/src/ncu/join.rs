@@ -98,28 +98,62 @@ fn shape(d: [i64; 3]) -> String {
     format!("{},{},{}", d[0], d[1], d[2])
 }
 
+/// What joins ncu launches and nsys kernels: (base name, grid `x,y,z`, block `x,y,z`).
+pub type KernelKey = (String, String, String);
+
+/// Keys of nsys kernels, each distinct name reduced to its base name once.
+pub struct KeyMaker<'t> {
+    trace: &'t Trace,
+    base_of: BTreeMap<u32, String>,
+}
+
+impl<'t> KeyMaker<'t> {
+    /// A key maker over `trace`'s names.
+    pub fn new(trace: &'t Trace) -> Self {
+        KeyMaker { trace, base_of: BTreeMap::new() }
+    }
+
+    /// The key of `k`.
+    pub fn key(&mut self, k: &crate::trace::Kernel) -> KernelKey {
+        let trace = self.trace;
+        let b = self.base_of.entry(k.name).or_insert_with(|| base_name(trace.name(k.name))).clone();
+        (b, shape(k.grid), shape(k.block))
+    }
+}
+
+/// ncu rows (by index) by key: the rows of the exact shape, else those of the same base name.
+pub struct NcuIndex {
+    by_key: BTreeMap<KernelKey, Vec<usize>>,
+    by_base: BTreeMap<String, Vec<usize>>,
+}
+
+impl NcuIndex {
+    /// Indexes the given (index, row) pairs.
+    pub fn new<'a>(rows: impl IntoIterator<Item = (usize, &'a NcuKernelRow)>) -> Self {
+        let mut ix = NcuIndex { by_key: BTreeMap::new(), by_base: BTreeMap::new() };
+        for (r, row) in rows {
+            ix.by_key.entry((row.base_name.clone(), row.grid.clone(), row.block.clone())).or_default().push(r);
+            ix.by_base.entry(row.base_name.clone()).or_default().push(r);
+        }
+        ix
+    }
+
+    /// The rows describing an nsys kernel of `key`.
+    pub fn lookup(&self, key: &KernelKey) -> Option<&Vec<usize>> {
+        self.by_key.get(key).or_else(|| self.by_base.get(&key.0))
+    }
+}
+
 /// Matches ncu rows to nsys kernels by base name + grid + block (base name alone when no shape matches),
 /// fills each row's `phase` (the phase holding most of the matched kernels' time) and `nsys_kernel`, and
 /// returns GPU time per (phase, verdict). `labels` is the phase of every op of `attr`.
 pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels: &[String]) -> Vec<PhaseBoundRow> {
     // nsys kernels by key.
-    let mut base_of: BTreeMap<u32, String> = BTreeMap::new();
-    let key_of = |i: usize, base_of: &mut BTreeMap<u32, String>| {
-        let k = &trace.kernels[attr.ops[i].index];
-        let b = base_of.entry(k.name).or_insert_with(|| base_name(trace.name(k.name))).clone();
-        (b, shape(k.grid), shape(k.block))
-    };
+    let mut keymaker = KeyMaker::new(trace);
     let kernel_ops: Vec<usize> = (0..attr.ops.len()).filter(|&i| attr.ops[i].is_kernel).collect();
-    let keys: Vec<(String, String, String)> = kernel_ops.iter().map(|&i| key_of(i, &mut base_of)).collect();
+    let keys: Vec<KernelKey> = kernel_ops.iter().map(|&i| keymaker.key(&trace.kernels[attr.ops[i].index])).collect();
     // ncu data by key (first row wins for the verdict; bytes and % averaged).
-    let mut ncu_by_key: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
-    let mut ncu_by_base: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (r, row) in rows.iter().enumerate() {
-        ncu_by_key.entry((row.base_name.clone(), row.grid.clone(), row.block.clone())).or_default().push(r);
-        ncu_by_base.entry(row.base_name.clone()).or_default().push(r);
-    }
-    // Which ncu rows describe an nsys kernel: exact shape, else same base name.
-    let ncu_for = |key: &(String, String, String)| -> Option<&Vec<usize>> { ncu_by_key.get(key).or_else(|| ncu_by_base.get(&key.0)) };
+    let index = NcuIndex::new(rows.iter().enumerate());
     // Fill phase and nsys name of each ncu row.
     for row in rows.iter_mut() {
         let mut per_phase: BTreeMap<&str, i64> = BTreeMap::new();
@@ -150,7 +184,7 @@ pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels
     let mut phase_total: BTreeMap<String, i64> = BTreeMap::new();
     for (j, &i) in kernel_ops.iter().enumerate() {
         let d = attr.ops[i].end - attr.ops[i].start;
-        let (bound, bytes, pct) = match ncu_for(&keys[j]) {
+        let (bound, bytes, pct) = match index.lookup(&keys[j]) {
             Some(rs) => {
                 let first = &rows[rs[0]];
                 let bytes: Vec<f64> = rs.iter().filter_map(|&r| rows[r].dram_bytes).collect();
