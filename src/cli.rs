@@ -154,11 +154,6 @@ pub struct CaptureArgs {
     pub resume: Option<PathBuf>,
 }
 
-/// Finds an executable on PATH.
-pub fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
-}
 
 impl CaptureArgs {
     /// Validates the flags into a capture config; `notes` collects warnings to print before work starts.
@@ -181,7 +176,7 @@ impl CaptureArgs {
         let nsys = if self.no_nsys {
             Tool::Skip("disabled by --no-nsys".into())
         } else {
-            match self.nsys.clone().or_else(|| which("nsys")) {
+            match self.nsys.clone().or_else(|| analyze::trace::find_on_path("nsys")) {
                 Some(p) if p.is_file() => Tool::Use(p),
                 _ => {
                     notes.push("nsys not found (PATH or --nsys): install Nsight Systems (`bash .ci/setup`), or pass --no-nsys; the sweeps still run".into());
@@ -194,7 +189,7 @@ impl CaptureArgs {
         } else if device == capture::sweep::DeviceKind::Cpu && self.ncu.is_none() {
             Tool::Skip("ncu profiles CUDA kernels; this capture runs on the CPU".into())
         } else {
-            match self.ncu.clone().or_else(|| which("ncu")) {
+            match self.ncu.clone().or_else(|| analyze::trace::find_on_path("ncu")) {
                 Some(p) if p.is_file() => Tool::Use(p),
                 _ => {
                     notes.push("ncu not found (PATH or --ncu): install Nsight Compute, or pass --no-ncu; the sweeps still run".into());

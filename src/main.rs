@@ -46,10 +46,6 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn peak_rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()).map(|kb| kb / 1024.0).unwrap_or(0.0)
-}
 
 fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
     match b {
@@ -78,7 +74,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
             };
             println!(
                 "{}",
-                serde_json::json!({"mode": mode, "rows": rows, "wall_s": t.elapsed().as_secs_f64(), "cpu_s": cpu_seconds(), "peak_rss_mb": peak_rss_mb()})
+                serde_json::json!({"mode": mode, "rows": rows, "wall_s": t.elapsed().as_secs_f64(), "cpu_s": cpu_seconds(), "peak_rss_mb": capture::mem::cpu_rss_mb().1.unwrap_or(0.0)})
             );
             Ok(())
         }
