@@ -58,7 +58,8 @@ pub fn escape_cell(s: &str, max: usize) -> String {
     out
 }
 
-fn table(out: &mut String, header: &[&str], align_right: &[bool], rows: &[Vec<String>]) {
+/// Appends a markdown table (then a blank line); `align_right` per column.
+pub(crate) fn table(out: &mut String, header: &[&str], align_right: &[bool], rows: &[Vec<String>]) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let sep: Vec<&str> = align_right.iter().map(|&r| if r { "--:" } else { "---" }).collect();
     let _ = writeln!(out, "|{}|", sep.join("|"));

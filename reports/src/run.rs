@@ -146,8 +146,6 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
     let _ = writeln!(md, "# Regime comparison\n");
     let _ = writeln!(md, "The profiled points side by side (one column each). Per-token figures divide by every token the profiled run processed: prompt tokens for prefill, generated tokens (all sequences) for decode, over warmup and measured runs alike.\n");
     let head: Vec<String> = ps.iter().map(|p| escape_cell(&p.label, 40)).collect();
-    let _ = writeln!(md, "| | {} |", head.join(" | "));
-    let _ = writeln!(md, "|---|{}|", vec!["--:"; ps.len()].join("|"));
     let per_tok = |ns: Option<f64>, tok: Option<f64>| match (ns, tok) {
         (Some(n), Some(t)) if t > 0.0 && n > 0.0 => fmt_ns(n / t),
         _ => "–".to_string(),
@@ -186,13 +184,11 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
             Box::new(|p: &P| p.t.ncu_phases.iter().find(|r| r.phase == "decode" && r.bound == "memory-bound").map(|r| fmt_pct(r.pct_phase_time)).unwrap_or_else(|| "–".into())),
         ),
     ];
-    let mut table: Vec<Vec<String>> = Vec::new();
-    for (name, f) in &rows {
-        let cells: Vec<String> = ps.iter().map(|p| f(p)).collect();
-        let _ = writeln!(md, "| {name} | {} |", cells.join(" | "));
-        table.push(std::iter::once(name.to_string()).chain(cells).collect());
-    }
-    md.push('\n');
+    let table: Vec<Vec<String>> =
+        rows.iter().map(|(name, f)| std::iter::once(name.to_string()).chain(ps.iter().map(|p| f(p))).collect()).collect();
+    let md_header: Vec<&str> = std::iter::once("").chain(head.iter().map(String::as_str)).collect();
+    let align: Vec<bool> = std::iter::once(false).chain(ps.iter().map(|_| true)).collect();
+    crate::markdown::table(&mut md, &md_header, &align, &table);
     // The same table as CSV and JSON, for scripts.
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = std::iter::once("metric".to_string()).chain(ps.iter().map(|p| p.label.clone())).collect();

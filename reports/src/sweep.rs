@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::charts::{write_figure, ChartError, Marker, Panel, Series};
+use crate::markdown::table;
 
 /// A decode step this many times the batch-1 step marks saturation.
 pub const SATURATION_RISE: f64 = 1.25;
@@ -234,27 +235,24 @@ pub fn render_sweep(seq: &[SweepRow], batch: &[SweepRow], budget_ms: Option<f64>
         let _ = writeln!(md, "## {name}\n");
         let label = if key == "seq" { "seq_len" } else { "batch" };
         let keyv = |r: &SweepRow| if key == "seq" { r.seq_len } else { r.batch };
-        let _ = writeln!(md, "| {label} | prefill p50 (ms) | prefill ms/token | prefill tok/s | memory (MB) |\n|--:|--:|--:|--:|--:|");
-        for r in rows {
-            let _ = writeln!(md, "| {}{} | {} | {} | {} | {} |", keyv(r), flag(r), f(r.prefill_p50_ms, 2), f(r.prefill_ms_per_tok, 6), f(r.prefill_tok_s, 1), f(r.vram_mb, 1));
-        }
-        let _ = writeln!(md, "\n| {label} | decode p50 (ms/token) | decode tok/s | total tok/s | TTFT p50 / p90 (ms) | ITL p50 / p90 (ms) |\n|--:|--:|--:|--:|--:|--:|");
-        for r in rows {
-            let _ = writeln!(
-                md,
-                "| {}{} | {} | {} | {} | {} / {} | {} / {} |",
-                keyv(r),
-                flag(r),
-                f(r.decode_p50_ms_per_tok, 3),
-                f(r.decode_tok_s, 2),
-                f(r.total_tok_s, 2),
-                f(r.ttft_p50_ms, 2),
-                f(r.ttft_p90_ms, 2),
-                f(r.itl_p50_ms, 3),
-                f(r.itl_p90_ms, 3)
-            );
-        }
-        md.push('\n');
+        let key_cell = |r: &SweepRow| format!("{}{}", keyv(r), flag(r));
+        let prefill: Vec<Vec<String>> =
+            rows.iter().map(|r| vec![key_cell(r), f(r.prefill_p50_ms, 2), f(r.prefill_ms_per_tok, 6), f(r.prefill_tok_s, 1), f(r.vram_mb, 1)]).collect();
+        table(&mut md, &[label, "prefill p50 (ms)", "prefill ms/token", "prefill tok/s", "memory (MB)"], &[true; 5], &prefill);
+        let decode: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    key_cell(r),
+                    f(r.decode_p50_ms_per_tok, 3),
+                    f(r.decode_tok_s, 2),
+                    f(r.total_tok_s, 2),
+                    format!("{} / {}", f(r.ttft_p50_ms, 2), f(r.ttft_p90_ms, 2)),
+                    format!("{} / {}", f(r.itl_p50_ms, 3), f(r.itl_p90_ms, 3)),
+                ]
+            })
+            .collect();
+        table(&mut md, &[label, "decode p50 (ms/token)", "decode tok/s", "total tok/s", "TTFT p50 / p90 (ms)", "ITL p50 / p90 (ms)"], &[true; 6], &decode);
         let stem = format!("{key}_regime");
         let paths = write_figure(charts_dir, &stem, name, &regime_panels(rows, x, xl), 3)?;
         let _ = writeln!(md, "![{name}]({})\n", rel(&paths[0]));
