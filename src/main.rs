@@ -135,13 +135,13 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
         let mut opts = analyze::Options::default();
         opts.model = analyze::traffic::ModelBytes::beside(sqlite);
-        let trace = analyze::trace::load(sqlite).map_err(|e| e.to_string())?;
+        let (trace, attr) = analyze::trace::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
         let ncu_file = match ncu {
             Some(p) => Some(analyze::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
             None => None,
         };
         let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
-        let tables = analyze::analyze_trace_with_ncu(&trace, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
+        let tables = analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
         analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
         let md = reports::run::analysis_markdown(&tables, out, &reports::ReportOptions::default())?;
         analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
@@ -221,9 +221,9 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     } else {
         let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
         let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
-        let trace = analyze::trace::load(&sqlite)?;
+        let (trace, attr) = analyze::trace::load_attributed(&sqlite, &cfg.options.phases)?;
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
-        analyze::analyze_trace_with_ncu(&trace, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)))
+        analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)))
     };
     analyze::write_tables(&tables, &cfg.out, &cfg.formats)?;
     let opts = reports::ReportOptions::with_top(cfg.top);

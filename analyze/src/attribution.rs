@@ -3,14 +3,23 @@
 //! This is the rule of nsys's `nvtxkernsum` and `nvtx_gpu_proj_trace`: an op belongs to a range when the CUDA
 //! API call that launched it (same `correlationId`, same process) lies entirely inside the range
 //! (`range.start <= call.start && call.end <= range.end`) on the same thread. Ranges that end on another thread
-//! get nothing. Work is done with one sort + sweep per thread (an ordered set of open ranges keyed by end), so
-//! the cost is O((ranges + calls) · log + matches), never ranges × calls.
+//! get nothing.
+//!
+//! The work is one sweep per thread: the thread's launch calls are sorted by start once, and ranges are fed in
+//! start order ([`Sweep::push`]); a call is resolved against the ranges still open when the first range starting
+//! after it arrives. Nothing is kept per range beyond the ranges open at that moment (the nesting depth), so the
+//! NVTX table can be streamed straight out of SQLite (real exports store it sorted by start; [`Sweep::push`]
+//! reports an out-of-order range and the caller then sorts). Cost: O(ranges + calls · depth), never
+//! ranges × calls, and O(ops) memory.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use crate::trace::{process_key, Trace};
+use crate::trace::{RangeStyle, Trace};
 
-/// One GPU op: a kernel or a memcpy/memset.
+/// "No value" in the `u32` index columns.
+pub const NONE: u32 = u32::MAX;
+
+/// One GPU op: a kernel or a memcpy/memset (ops are numbered kernels first, then memory operations).
 #[derive(Debug, Clone, Copy)]
 pub struct GpuOp {
     /// Start, ns.
@@ -25,101 +34,477 @@ pub struct GpuOp {
     pub is_kernel: bool,
 }
 
-/// Attribution of every GPU op.
+/// Aggregates of every instance of one range name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RangeAgg {
+    /// Some instance is push/pop.
+    pub push_pop: bool,
+    /// Some instance is start/end.
+    pub start_end: bool,
+    /// Instances.
+    pub instances: u64,
+    /// Summed CPU duration, ns.
+    pub cpu_total: i64,
+    /// Kernel time whose innermost range has this name, ns.
+    pub gpu_total: i64,
+    /// Kernel time per (instance, kernel) pair, ns.
+    pub gpu_inclusive: i64,
+    /// Distinct kernels launched in an instance of this name.
+    pub kernels: u64,
+    /// Kernels whose innermost range has this name.
+    pub kernels_innermost: u64,
+    /// Summed GPU projections of the instances, ns.
+    pub proj_total: i64,
+    /// Instances that launched at least one op.
+    pub proj_instances: u64,
+}
+
+impl RangeAgg {
+    fn merge(&mut self, o: &RangeAgg) {
+        self.push_pop |= o.push_pop;
+        self.start_end |= o.start_end;
+        self.instances += o.instances;
+        self.cpu_total += o.cpu_total;
+        self.gpu_total += o.gpu_total;
+        self.gpu_inclusive += o.gpu_inclusive;
+        self.kernels += o.kernels;
+        self.kernels_innermost += o.kernels_innermost;
+        self.proj_total += o.proj_total;
+        self.proj_instances += o.proj_instances;
+    }
+}
+
+/// A range fed to the sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct RangeIn {
+    /// CPU start, ns.
+    pub start: i64,
+    /// CPU end, ns; `None` for a range never closed (it ends at the last NVTX timestamp, as in nsys).
+    pub end: Option<i64>,
+    /// Thread of the start.
+    pub global_tid: i64,
+    /// Ended on another thread: counted, but gets no GPU work (as in nsys).
+    pub cross_thread: bool,
+    /// Push/pop or start/end.
+    pub style: RangeStyle,
+    /// The caller's name key (resolved to a name by [`Attribution::from_sweep`]).
+    pub key: u32,
+    /// Phase index of the name, if it is a phase.
+    pub phase: Option<u8>,
+    /// Position in the input (breaks ties between ranges with equal start and end).
+    pub order: u64,
+}
+
+/// Why a streamed range could not be taken; the caller sorts the ranges and feeds them again with the last
+/// NVTX timestamp known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedSorted {
+    /// A range on a thread started before the previous one on that thread.
+    OutOfOrder,
+    /// A call ends after every NVTX timestamp seen so far while a never-closed range is open around it.
+    OpenEndUnknown,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    start: i64,
+    end: i64,
+    /// Never closed and its end (the last NVTX timestamp) not known yet.
+    end_unknown: bool,
+    key: u32,
+    phase: Option<u8>,
+    order: u64,
+    proj: Option<(i64, i64)>,
+}
+
+#[derive(Debug, Default)]
+struct Thread {
+    /// Ops launched on this thread, sorted by call start.
+    calls: Vec<u32>,
+    next: usize,
+    open: Vec<Open>,
+    last_start: i64,
+}
+
+const UNSET: u8 = u8::MAX;
+
+/// Ranges in, attribution out. See the module docs.
+pub struct Sweep<'t> {
+    trace: &'t Trace,
+    launch: Vec<u32>,
+    threads: HashMap<i64, Thread>,
+    aggs: Vec<RangeAgg>,
+    innermost: Vec<u32>,
+    phase: Vec<u8>,
+    n_phases: usize,
+    found: Vec<bool>,
+    max_ts: Option<i64>,
+    running_max: i64,
+    open_cpu: Vec<(u32, i64)>,
+    instances: u64,
+    scratch: Vec<u32>,
+}
+
+/// The launching API call of every op (index into `Trace::api`, [`NONE`] when none): the first call with the
+/// op's process and correlation id.
+pub fn launches(trace: &Trace) -> Vec<u32> {
+    let mut by_corr: HashMap<(i64, i64), u32> = HashMap::with_capacity(trace.api.len());
+    for (i, a) in trace.api.iter().enumerate() {
+        by_corr.entry((crate::trace::process_key(a.global_tid), a.correlation)).or_insert(i as u32);
+    }
+    let mut out = Vec::with_capacity(trace.n_ops());
+    for k in &trace.kernels {
+        out.push(by_corr.get(&(crate::trace::process_key(k.global_pid), k.correlation)).copied().unwrap_or(NONE));
+    }
+    for m in &trace.memops {
+        out.push(by_corr.get(&(crate::trace::process_key(m.global_pid), m.correlation)).copied().unwrap_or(NONE));
+    }
+    out
+}
+
+impl<'t> Sweep<'t> {
+    /// A sweep over `trace`'s ops with their launching calls `launch` (from [`launches`] or the loader), for
+    /// `n_phases` phase names. `max_ts`: the last NVTX timestamp when known in advance (sorted replay), `None` when
+    /// streaming.
+    pub fn new(trace: &'t Trace, launch: Vec<u32>, n_phases: usize, max_ts: Option<i64>) -> Sweep<'t> {
+        let n = trace.n_ops();
+        assert_eq!(launch.len(), n, "one launch entry per op");
+        let mut threads: HashMap<i64, Thread> = HashMap::new();
+        for (op, &l) in launch.iter().enumerate() {
+            if l != NONE {
+                threads.entry(trace.api[l as usize].global_tid).or_default().calls.push(op as u32);
+            }
+        }
+        for th in threads.values_mut() {
+            th.calls.sort_by_key(|&op| (trace.api[launch[op as usize] as usize].start, op));
+            th.last_start = i64::MIN;
+        }
+        Sweep {
+            trace,
+            launch,
+            threads,
+            aggs: Vec::new(),
+            innermost: vec![NONE; n],
+            phase: vec![UNSET; n],
+            n_phases: n_phases.min(200),
+            found: vec![false; n_phases.min(200)],
+            max_ts,
+            running_max: i64::MIN,
+            open_cpu: Vec::new(),
+            instances: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Notes a timestamp of the NVTX table (every row, ranges or not): the last one ends never-closed ranges.
+    pub fn observe(&mut self, ts: i64) {
+        self.running_max = self.running_max.max(ts);
+    }
+
+    /// Feeds one range. Ranges of a thread must come in start order.
+    pub fn push(&mut self, r: RangeIn) -> Result<(), NeedSorted> {
+        self.observe(r.start);
+        if let Some(e) = r.end {
+            self.observe(e);
+        }
+        let k = r.key as usize;
+        if self.aggs.len() <= k {
+            self.aggs.resize(k + 1, RangeAgg::default());
+        }
+        let agg = &mut self.aggs[k];
+        agg.instances += 1;
+        self.instances += 1;
+        match r.style {
+            RangeStyle::PushPop => agg.push_pop = true,
+            RangeStyle::StartEnd => agg.start_end = true,
+        }
+        if let Some(p) = r.phase {
+            if let Some(f) = self.found.get_mut(p as usize) {
+                *f = true;
+            }
+        }
+        let end = match (r.end, self.max_ts) {
+            (Some(e), _) => Some(e),
+            (None, Some(m)) => Some(m),
+            (None, None) => None,
+        };
+        match end {
+            Some(e) => agg.cpu_total += (e - r.start).max(0),
+            None => self.open_cpu.push((r.key, r.start)),
+        }
+        if r.cross_thread || end.is_some_and(|e| e < r.start) {
+            return Ok(());
+        }
+        let Some(th) = self.threads.get_mut(&r.global_tid) else { return Ok(()) };
+        if r.start < th.last_start {
+            return Err(NeedSorted::OutOfOrder);
+        }
+        th.last_start = r.start;
+        let tid = r.global_tid;
+        self.advance(tid, Some(r.start))?;
+        let th = self.threads.get_mut(&tid).expect("thread exists");
+        th.open.push(Open {
+            start: r.start,
+            end: end.unwrap_or(i64::MAX),
+            end_unknown: end.is_none(),
+            key: r.key,
+            phase: r.phase.filter(|&p| (p as usize) < self.n_phases),
+            order: r.order,
+            proj: None,
+        });
+        Ok(())
+    }
+
+    /// Resolves the calls of thread `tid` that start before `limit` (all of them with `None`).
+    fn advance(&mut self, tid: i64, limit: Option<i64>) -> Result<(), NeedSorted> {
+        let trace = self.trace;
+        let th = self.threads.get_mut(&tid).expect("thread exists");
+        while th.next < th.calls.len() {
+            let op = th.calls[th.next] as usize;
+            let call = &trace.api[self.launch[op] as usize];
+            if limit.is_some_and(|l| call.start >= l) {
+                break;
+            }
+            // Ranges ending before this call starts hold neither it nor any later call.
+            let aggs = &mut self.aggs;
+            th.open.retain(|o| {
+                if o.end < call.start {
+                    finalize(aggs, o);
+                    false
+                } else {
+                    true
+                }
+            });
+            let (o_start, o_end, is_kernel) = trace.op_span(op);
+            let d = o_end - o_start;
+            let mut inner: Option<&Open> = None;
+            let mut phase: Option<&Open> = None;
+            self.scratch.clear();
+            for o in th.open.iter_mut() {
+                if o.end < call.end {
+                    continue;
+                }
+                if o.end_unknown && call.end > self.running_max {
+                    return Err(NeedSorted::OpenEndUnknown);
+                }
+                o.proj = Some(match o.proj {
+                    None => (o_start, o_end),
+                    Some((s, e)) => (s.min(o_start), e.max(o_end)),
+                });
+                if is_kernel {
+                    aggs[o.key as usize].gpu_inclusive += d;
+                    self.scratch.push(o.key);
+                }
+            }
+            for o in th.open.iter().filter(|o| o.end >= call.end) {
+                // Innermost: latest start, then earliest end, then latest in the input.
+                if inner.is_none_or(|b| (o.start, std::cmp::Reverse(o.end), o.order) > (b.start, std::cmp::Reverse(b.end), b.order)) {
+                    inner = Some(o);
+                }
+                // Innermost phase range: latest start, then earliest end, then earliest in the input.
+                if o.phase.is_some()
+                    && phase.is_none_or(|b| {
+                        (o.start, std::cmp::Reverse(o.end), std::cmp::Reverse(o.order))
+                            > (b.start, std::cmp::Reverse(b.end), std::cmp::Reverse(b.order))
+                    })
+                {
+                    phase = Some(o);
+                }
+            }
+            if is_kernel {
+                self.scratch.sort_unstable();
+                self.scratch.dedup();
+                for &k in &self.scratch {
+                    aggs[k as usize].kernels += 1;
+                }
+            }
+            self.innermost[op] = inner.map(|o| o.key).unwrap_or(NONE);
+            self.phase[op] = match (inner, phase) {
+                (None, _) => (self.n_phases + 1) as u8,
+                (Some(_), Some(p)) => p.phase.expect("phase ranges have a phase"),
+                (Some(_), None) => self.n_phases as u8,
+            };
+            if let (true, Some(i)) = (is_kernel, inner) {
+                let a = &mut aggs[i.key as usize];
+                a.gpu_total += d;
+                a.kernels_innermost += 1;
+            }
+            th.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Resolves every remaining call (the last NVTX timestamp is now known) and returns the per-op results.
+    pub fn finish(mut self) -> SweepOut {
+        let max_ts = self.max_ts.unwrap_or(self.running_max);
+        for (key, start) in std::mem::take(&mut self.open_cpu) {
+            self.aggs[key as usize].cpu_total += (max_ts - start).max(0);
+        }
+        self.running_max = self.running_max.max(max_ts);
+        let tids: Vec<i64> = self.threads.keys().copied().collect();
+        for tid in tids {
+            let th = self.threads.get_mut(&tid).expect("thread exists");
+            th.open.retain_mut(|o| {
+                if o.end_unknown {
+                    o.end = max_ts;
+                    o.end_unknown = false;
+                }
+                o.end >= o.start
+            });
+            self.advance(tid, None).expect("ends are known");
+            let th = self.threads.get_mut(&tid).expect("thread exists");
+            for o in std::mem::take(&mut th.open) {
+                finalize(&mut self.aggs, &o);
+            }
+        }
+        let unattributed = (self.n_phases + 1) as u8;
+        for p in &mut self.phase {
+            if *p == UNSET {
+                *p = unattributed;
+            }
+        }
+        SweepOut {
+            launch: self.launch,
+            innermost: self.innermost,
+            phase: self.phase,
+            found: self.found,
+            aggs: self.aggs,
+            instances: self.instances,
+            n_kernels: self.trace.kernels.len(),
+        }
+    }
+}
+
+fn finalize(aggs: &mut [RangeAgg], o: &Open) {
+    if let Some((s, e)) = o.proj {
+        let a = &mut aggs[o.key as usize];
+        a.proj_total += e - s;
+        a.proj_instances += 1;
+    }
+}
+
+/// What a finished [`Sweep`] found, per op and per range-name key.
+#[derive(Debug)]
+pub struct SweepOut {
+    launch: Vec<u32>,
+    innermost: Vec<u32>,
+    phase: Vec<u8>,
+    found: Vec<bool>,
+    aggs: Vec<RangeAgg>,
+    instances: u64,
+    n_kernels: usize,
+}
+
+/// Attribution of every GPU op (ops are numbered kernels first, then memory operations; see [`Trace::op`]).
 #[derive(Debug, Default)]
 pub struct Attribution {
-    /// Kernels first (in `Trace::kernels` order), then memops.
-    pub ops: Vec<GpuOp>,
-    /// Launching API call per op (index into `Trace::api`).
-    pub launch: Vec<Option<usize>>,
-    /// CSR offsets into `ranges`: op `i` is contained by `ranges[offsets[i]..offsets[i + 1]]`.
-    pub offsets: Vec<usize>,
-    /// Range indices (into `Trace::ranges`).
-    pub ranges: Vec<u32>,
-    /// Innermost containing range per op (latest start, then earliest end).
-    pub innermost: Vec<Option<u32>>,
+    /// Number of kernels (the first ops).
+    pub n_kernels: usize,
+    /// Launching API call per op (index into `Trace::api`), [`NONE`] when none.
+    pub launch: Vec<u32>,
+    /// Innermost enclosing range per op (index into `range_names`), [`NONE`] when launched outside every range.
+    pub innermost: Vec<u32>,
+    /// Phase label per op (index into `labels`).
+    pub phase: Vec<u8>,
+    /// Phase labels: `all` alone when the trace has no phase ranges; otherwise the phase names, `other` (in ranges
+    /// but none of them a phase) and `unattributed` (outside every range).
+    pub labels: Vec<String>,
+    /// The phase names that occur in the trace, in the order asked for.
+    pub phases_found: Vec<String>,
+    /// Range names (`domain:name`), sorted.
+    pub range_names: Vec<String>,
+    /// Aggregates per range name (parallel to `range_names`).
+    pub range_aggs: Vec<RangeAgg>,
+    /// NVTX range instances read.
+    pub range_instances: u64,
 }
 
 impl Attribution {
-    /// Ranges containing op `i`'s launch.
-    pub fn ranges_of(&self, i: usize) -> &[u32] {
-        &self.ranges[self.offsets[i]..self.offsets[i + 1]]
+    /// Builds the attribution of an in-memory trace (its `ranges`, names from `Trace::names`).
+    pub fn build(trace: &Trace, phases: &[String]) -> Attribution {
+        let launch = launches(trace);
+        let mut max_ts = i64::MIN;
+        let mut phase_cache: HashMap<u32, Option<u8>> = HashMap::new();
+        let mut ins: Vec<RangeIn> = Vec::with_capacity(trace.ranges.len());
+        for (i, r) in trace.ranges.iter().enumerate() {
+            max_ts = max_ts.max(r.start).max(r.end);
+            let phase = *phase_cache
+                .entry(r.name)
+                .or_insert_with(|| crate::classes::phase_of(trace.name(r.name), phases).map(|p| p as u8));
+            ins.push(RangeIn {
+                start: r.start,
+                end: Some(r.end),
+                global_tid: r.global_tid,
+                cross_thread: r.cross_thread,
+                style: r.style,
+                key: r.name,
+                phase,
+                order: i as u64,
+            });
+        }
+        ins.sort_by_key(|r| (r.start, r.order));
+        let mut sweep = Sweep::new(trace, launch, phases.len(), Some(max_ts));
+        for r in ins {
+            sweep.push(r).expect("sorted ranges with known ends are always taken");
+        }
+        Attribution::from_sweep(sweep.finish(), phases, |k| trace.name(k).to_string())
     }
 
-    /// Builds the attribution of every op of `trace`.
-    pub fn build(trace: &Trace) -> Attribution {
-        let mut ops: Vec<GpuOp> = Vec::with_capacity(trace.kernels.len() + trace.memops.len());
-        let mut keys: Vec<(i64, i64)> = Vec::with_capacity(ops.capacity());
-        for (i, k) in trace.kernels.iter().enumerate() {
-            ops.push(GpuOp { start: k.start, end: k.end, device: k.device, index: i, is_kernel: true });
-            keys.push((process_key(k.global_pid), k.correlation));
+    /// Turns a finished sweep into the attribution, naming range keys with `name_of` (keys that name the same
+    /// string are merged).
+    pub fn from_sweep(out: SweepOut, phases: &[String], name_of: impl Fn(u32) -> String) -> Attribution {
+        let mut by_name: BTreeMap<String, RangeAgg> = BTreeMap::new();
+        let mut key_name: Vec<Option<String>> = vec![None; out.aggs.len()];
+        for (k, a) in out.aggs.iter().enumerate() {
+            if a.instances == 0 {
+                continue;
+            }
+            let name = name_of(k as u32);
+            by_name.entry(name.clone()).or_default().merge(a);
+            key_name[k] = Some(name);
         }
-        for (i, m) in trace.memops.iter().enumerate() {
-            ops.push(GpuOp { start: m.start, end: m.end, device: m.device, index: i, is_kernel: false });
-            keys.push((process_key(m.global_pid), m.correlation));
+        let range_names: Vec<String> = by_name.keys().cloned().collect();
+        let key_index: Vec<u32> = key_name
+            .iter()
+            .map(|n| n.as_ref().map(|n| range_names.binary_search(n).expect("named") as u32).unwrap_or(NONE))
+            .collect();
+        let innermost = out.innermost.iter().map(|&k| if k == NONE { NONE } else { key_index[k as usize] }).collect();
+        let n_phases = out.found.len();
+        let any = out.found.iter().any(|&f| f);
+        let (labels, phase) = if any {
+            let mut labels: Vec<String> = phases[..n_phases].to_vec();
+            labels.push("other".into());
+            labels.push("unattributed".into());
+            (labels, out.phase)
+        } else {
+            (vec!["all".to_string()], vec![0u8; out.phase.len()])
+        };
+        let phases_found = phases.iter().zip(&out.found).filter(|(_, f)| **f).map(|(p, _)| p.clone()).collect();
+        Attribution {
+            n_kernels: out.n_kernels,
+            launch: out.launch,
+            innermost,
+            phase,
+            labels,
+            phases_found,
+            range_names,
+            range_aggs: by_name.into_values().collect(),
+            range_instances: out.instances,
         }
-        // (process, correlation) -> first API call with it.
-        let mut by_corr: HashMap<(i64, i64), usize> = HashMap::with_capacity(trace.api.len());
-        for (i, a) in trace.api.iter().enumerate() {
-            by_corr.entry((process_key(a.global_tid), a.correlation)).or_insert(i);
-        }
-        let launch: Vec<Option<usize>> = keys.iter().map(|k| by_corr.get(k).copied()).collect();
+    }
 
-        // Ranges per thread, sorted by start; queries per thread, sorted by call start.
-        let mut ranges_by_tid: HashMap<i64, Vec<u32>> = HashMap::new();
-        for (i, r) in trace.ranges.iter().enumerate() {
-            if !r.cross_thread && r.end >= r.start {
-                ranges_by_tid.entry(r.global_tid).or_default().push(i as u32);
-            }
-        }
-        let mut queries_by_tid: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (op, l) in launch.iter().enumerate() {
-            if let Some(a) = l {
-                let tid = trace.api[*a].global_tid;
-                if ranges_by_tid.contains_key(&tid) {
-                    queries_by_tid.entry(tid).or_default().push(op);
-                }
-            }
-        }
-        let mut matches: Vec<Vec<u32>> = vec![Vec::new(); ops.len()];
-        for (tid, mut queries) in queries_by_tid {
-            let mut rs = ranges_by_tid.remove(&tid).unwrap_or_default();
-            rs.sort_by_key(|&r| (trace.ranges[r as usize].start, r));
-            let call = |op: usize| &trace.api[launch[op].expect("queried ops have a launch")];
-            queries.sort_by_key(|&op| (call(op).start, op));
-            let mut open: BTreeSet<(i64, u32)> = BTreeSet::new();
-            let mut next = 0usize;
-            for op in queries {
-                let c = call(op);
-                while next < rs.len() && trace.ranges[rs[next] as usize].start <= c.start {
-                    let r = rs[next];
-                    open.insert((trace.ranges[r as usize].end, r));
-                    next += 1;
-                }
-                // Ranges ending before this call starts can hold neither it nor any later call.
-                while let Some(&first) = open.first() {
-                    if first.0 < c.start {
-                        open.pop_first();
-                    } else {
-                        break;
-                    }
-                }
-                matches[op].extend(open.range((c.end, 0)..).map(|&(_, r)| r));
-            }
-        }
-        let mut offsets = Vec::with_capacity(ops.len() + 1);
-        let mut flat = Vec::new();
-        let mut innermost = Vec::with_capacity(ops.len());
-        offsets.push(0);
-        for m in &mut matches {
-            m.sort_unstable();
-            innermost.push(m.iter().copied().max_by(|&a, &b| {
-                let (ra, rb) = (&trace.ranges[a as usize], &trace.ranges[b as usize]);
-                ra.start.cmp(&rb.start).then(rb.end.cmp(&ra.end)).then(a.cmp(&b))
-            }));
-            flat.extend_from_slice(m);
-            offsets.push(flat.len());
-        }
-        Attribution { ops, launch, offsets, ranges: flat, innermost }
+    /// Number of ops.
+    pub fn n_ops(&self) -> usize {
+        self.launch.len()
+    }
+
+    /// Phase label of op `i`.
+    pub fn label(&self, i: usize) -> &str {
+        &self.labels[self.phase[i] as usize]
+    }
+
+    /// True when op `i` was launched inside some range.
+    pub fn attributed(&self, i: usize) -> bool {
+        self.innermost[i] != NONE
     }
 }

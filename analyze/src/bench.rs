@@ -43,7 +43,8 @@ fn columns(conn: &Connection, schema: &str, table: &str) -> rusqlite::Result<Vec
 
 /// Builds `out` from the export `from` by repeating its activity `ceil(kernels / source kernels)` times, each tile
 /// shifted by the source's time span and correlation-id range, so that kernel ↔ API ↔ NVTX links stay
-/// consistent within every tile. Other tables (strings, GPUs, metadata) are copied once; NVTX domain creations
+/// consistent within every tile. Rows are written tile after tile in the source's order, so a source sorted by
+/// time (as real exports are) gives an output sorted by time. Other tables (strings, GPUs, metadata) are copied once; NVTX domain creations
 /// stay in tile 0. The schema is the source's.
 pub fn make_trace(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
     if out.exists() {
@@ -112,7 +113,7 @@ pub fn make_trace(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
             .collect();
         let filter = if *t == "NVTX_EVENTS" { "WHERE s.eventType IS NOT 75" } else { "" };
         conn.execute_batch(&format!(
-            "INSERT INTO main.\"{t}\" ({}) SELECT {} FROM src.\"{t}\" AS s, temp.tiles {filter}",
+            "INSERT INTO main.\"{t}\" ({}) SELECT {} FROM temp.tiles, src.\"{t}\" AS s {filter} ORDER BY tiles.t, s.rowid",
             cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", "),
             exprs.join(", ")
         ))

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::attribution::Attribution;
 use crate::classify::{classify, KernelClass};
 use crate::stats::pct;
@@ -21,49 +23,16 @@ pub fn phase_of(range_name: &str, phases: &[String]) -> Option<usize> {
     })
 }
 
-/// The phase label of every op of `attr` (`all` only when the trace has no phase ranges), and the phases found.
-pub fn op_phases(trace: &Trace, attr: &Attribution, phases: &[String]) -> (Vec<String>, Vec<String>) {
-    // Phase per range name.
-    let mut range_phase: BTreeMap<u32, Option<usize>> = BTreeMap::new();
-    let mut found = vec![false; phases.len()];
-    for r in &trace.ranges {
-        let p = *range_phase.entry(r.name).or_insert_with(|| phase_of(trace.name(r.name), phases));
-        if let Some(p) = p {
-            found[p] = true;
-        }
-    }
-    let any_phase = found.iter().any(|&f| f);
-    let labels = (0..attr.ops.len())
-        .map(|i| {
-            if !any_phase {
-                return "all".to_string();
-            }
-            let mut rs: Vec<u32> = attr.ranges_of(i).to_vec();
-            if rs.is_empty() {
-                return "unattributed".to_string();
-            }
-            // innermost first: latest start, earliest end
-            rs.sort_by(|&a, &b| {
-                let (ra, rb) = (&trace.ranges[a as usize], &trace.ranges[b as usize]);
-                rb.start.cmp(&ra.start).then(ra.end.cmp(&rb.end))
-            });
-            rs.iter()
-                .find_map(|&r| range_phase[&trace.ranges[r as usize].name])
-                .map(|p| phases[p].clone())
-                .unwrap_or_else(|| "other".to_string())
-        })
-        .collect();
-    let present = phases.iter().zip(found).filter(|(_, f)| *f).map(|(p, _)| p.clone()).collect();
-    (labels, present)
-}
-
-/// Builds the class table from the ops' phase `labels` (from [`op_phases`]); `phases` orders the rows.
-pub fn class_table(trace: &Trace, attr: &Attribution, labels: &[String], phases: &[String]) -> Vec<ClassRow> {
+/// Builds the class table from the ops' phase labels (see [`Attribution::label`]); `phases` orders the rows.
+pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> Vec<ClassRow> {
     // Class per kernel name, computed once.
-    let mut name_class: BTreeMap<u32, KernelClass> = BTreeMap::new();
-    // (phase label, class) -> (count, ns)
-    let mut acc: BTreeMap<(String, KernelClass), (u64, i64)> = BTreeMap::new();
-    for (i, op) in attr.ops.iter().enumerate() {
+    let mut name_class: FxHashMap<u32, KernelClass> = FxHashMap::default();
+    // (phase label index, class) -> (count, ns)
+    let mut acc: BTreeMap<(u8, KernelClass), (u64, i64)> = BTreeMap::new();
+    let mut all: BTreeMap<KernelClass, (u64, i64)> = BTreeMap::new();
+    let by_phase = attr.labels.len() > 1;
+    for i in 0..trace.n_ops() {
+        let op = trace.op(i);
         let class = if op.is_kernel {
             let k = &trace.kernels[op.index];
             *name_class.entry(k.name).or_insert_with(|| classify(trace.name(k.name)))
@@ -71,14 +40,19 @@ pub fn class_table(trace: &Trace, attr: &Attribution, labels: &[String], phases:
             KernelClass::Memory
         };
         let d = op.end - op.start;
-        let e = acc.entry(("all".to_string(), class)).or_default();
+        let e = all.entry(class).or_default();
         e.0 += 1;
         e.1 += d;
-        if labels[i] != "all" {
-            let e = acc.entry((labels[i].clone(), class)).or_default();
+        if by_phase {
+            let e = acc.entry((attr.phase[i], class)).or_default();
             e.0 += 1;
             e.1 += d;
         }
+    }
+    let mut acc: BTreeMap<(String, KernelClass), (u64, i64)> =
+        acc.into_iter().map(|((p, c), v)| ((attr.labels[p as usize].clone(), c), v)).collect();
+    for (c, v) in all {
+        acc.insert(("all".to_string(), c), v);
     }
     let mut phase_total: BTreeMap<String, i64> = BTreeMap::new();
     for ((p, _), (_, ns)) in &acc {

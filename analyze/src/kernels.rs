@@ -14,8 +14,8 @@ pub fn kernel_table(trace: &Trace) -> Vec<KernelRow> {
     let mut device_total: BTreeMap<i64, i128> = BTreeMap::new();
     for k in &trace.kernels {
         let d = k.end - k.start;
-        groups.entry((k.device, k.name)).or_insert_with(|| (k.short_name, Vec::new())).1.push(d);
-        *device_total.entry(k.device).or_default() += d as i128;
+        groups.entry((k.device as i64, k.name)).or_insert_with(|| (k.short_name, Vec::new())).1.push(d);
+        *device_total.entry(k.device as i64).or_default() += d as i128;
     }
     let mut rows: Vec<KernelRow> = groups
         .into_iter()

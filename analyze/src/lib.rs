@@ -70,30 +70,39 @@ pub fn analyze_trace(trace: &trace::Trace, opts: &Options) -> Tables {
 
 /// Runs every analysis on a loaded trace, joining ncu data of the same run when given.
 pub fn analyze_trace_with_ncu(trace: &trace::Trace, opts: &Options, ncu: Option<(&str, &ncu::csv::NcuFile)>) -> Tables {
-    let attr = attribution::Attribution::build(trace);
+    let attr = attribution::Attribution::build(trace, &opts.phases);
+    analyze_attributed(trace, &attr, opts, ncu)
+}
+
+/// Runs every analysis on a trace whose ops are already attributed (from [`trace::load_attributed`] or
+/// [`attribution::Attribution::build`] with `opts.phases`), joining ncu data of the same run when given.
+pub fn analyze_attributed(
+    trace: &trace::Trace,
+    attr: &attribution::Attribution,
+    opts: &Options,
+    ncu: Option<(&str, &ncu::csv::NcuFile)>,
+) -> Tables {
     let kernels = kernels::kernel_table(trace);
-    let nvtx_ranges = nvtx::range_table(trace, &attr);
-    // Phase of every op, shared by the class, ncu and traffic tables.
-    let (labels, phases) = classes::op_phases(trace, &attr, &opts.phases);
-    let classes = classes::class_table(trace, &attr, &labels, &opts.phases);
+    let nvtx_ranges = nvtx::range_table(attr);
+    let classes = classes::class_table(trace, attr, &opts.phases);
     let memory = memory::memory_table(trace);
-    let (timeline, gaps) = timeline::timeline_tables(trace, &attr);
+    let (timeline, gaps) = timeline::timeline_tables(trace, attr);
 
     let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
     let n_kernels = trace.kernels.len();
     let attributed_ns: i64 =
-        (0..n_kernels).filter(|&i| !attr.ranges_of(i).is_empty()).map(|i| attr.ops[i].end - attr.ops[i].start).sum();
+        trace.kernels.iter().enumerate().filter(|(i, _)| attr.attributed(*i)).map(|(_, k)| k.end - k.start).sum();
     let summary = tables::Summary {
         kernels: n_kernels as u64,
         kernel_names: trace.kernels.iter().map(|k| k.name).collect::<std::collections::BTreeSet<_>>().len() as u64,
         kernel_ns,
         memops: trace.memops.len() as u64,
         memop_ns: trace.memops.iter().map(|m| m.end - m.start).sum(),
-        nvtx_ranges: trace.ranges.len() as u64,
-        kernels_with_launch: attr.launch[..n_kernels].iter().filter(|l| l.is_some()).count() as u64,
+        nvtx_ranges: attr.range_instances,
+        kernels_with_launch: attr.launch[..n_kernels].iter().filter(|&&l| l != attribution::NONE).count() as u64,
         attributed_ns,
         attributed_pct: tables::r2(stats::pct(attributed_ns as i128, kernel_ns as i128)),
-        phases,
+        phases: attr.phases_found.clone(),
     };
     let mut info = trace.info.clone();
     let missing = n_kernels as u64 - summary.kernels_with_launch;
@@ -106,12 +115,12 @@ pub fn analyze_trace_with_ncu(trace: &trace::Trace, opts: &Options, ncu: Option<
     if let Some((name, file)) = ncu {
         let peak = trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0);
         let mut rows = ncu::kernels::kernel_rows(name, file, peak);
-        t.ncu_phases = ncu::join::join(&mut rows, trace, &attr, &labels);
+        t.ncu_phases = ncu::join::join(&mut rows, trace, attr);
         t.ncu_kernels = rows;
         t.ncu_notes = file.notes.clone();
     }
-    if !attr.ops.is_empty() {
-        t.traffic = traffic::traffic_table(trace, &attr, &labels, &t.ncu_kernels, opts.model);
+    if trace.n_ops() > 0 {
+        t.traffic = traffic::traffic_table(trace, attr, &t.ncu_kernels, opts.model);
     }
     t
 }
@@ -129,8 +138,8 @@ pub fn analyze_ncu(name: &str, file: &ncu::csv::NcuFile) -> Tables {
 
 /// Loads and analyzes the nsys SQLite export at `path`.
 pub fn analyze_file(path: &Path, opts: &Options) -> Result<Tables> {
-    let trace = trace::load(path)?;
-    Ok(analyze_trace(&trace, opts))
+    let (trace, attr) = trace::load_attributed(path, &opts.phases)?;
+    Ok(analyze_attributed(&trace, &attr, opts, None))
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so that no half-written file is left

@@ -12,7 +12,7 @@ use crate::trace::{MemKind, Trace};
 pub fn memory_table(trace: &Trace) -> Vec<MemoryRow> {
     let mut groups: BTreeMap<(i64, MemKind), (Vec<i64>, i64)> = BTreeMap::new();
     for m in &trace.memops {
-        let g = groups.entry((m.device, m.kind)).or_default();
+        let g = groups.entry((m.device as i64, m.kind)).or_default();
         g.0.push(m.end - m.start);
         g.1 += m.bytes;
     }

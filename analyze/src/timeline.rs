@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::attribution::Attribution;
+use crate::attribution::{Attribution, NONE};
 use crate::stats::{covered, pct, summarize, union};
 use crate::tables::{r1, r2, GapRow, TimelineRow};
 use crate::trace::Trace;
@@ -16,38 +16,46 @@ pub const TOP_GAPS: usize = 10;
 
 /// Builds the timeline and gap tables, sorted by device.
 pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, Vec<GapRow>) {
-    let mut devices: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (i, op) in attr.ops.iter().enumerate() {
-        devices.entry(op.device).or_default().push(i);
+    let mut devices: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+    for i in 0..trace.n_ops() {
+        devices.entry(trace.op(i).device).or_default().push(i as u32);
     }
     let mut rows = Vec::new();
     let mut gaps_out = Vec::new();
     for (device, ops) in devices {
-        let op_name = |i: usize| -> &str {
-            let op = &attr.ops[i];
+        let op_name = |i: u32| -> &str {
+            let op = trace.op(i as usize);
             if op.is_kernel {
                 trace.name(trace.kernels[op.index].short_name)
             } else {
                 trace.memops[op.index].kind.label()
             }
         };
-        let mut all: Vec<(i64, i64)> = ops.iter().map(|&i| (attr.ops[i].start, attr.ops[i].end)).collect();
-        let mut kern: Vec<(i64, i64)> =
-            ops.iter().filter(|&&i| attr.ops[i].is_kernel).map(|&i| (attr.ops[i].start, attr.ops[i].end)).collect();
-        let first = ops.iter().map(|&i| attr.ops[i].start).min().unwrap_or(0);
-        let last = ops.iter().map(|&i| attr.ops[i].end).max().unwrap_or(0).max(first);
-        let busy_iv = union(&mut all);
+        let span_of = |i: u32| {
+            let (s, e, _) = trace.op_span(i as usize);
+            (s, e)
+        };
+        let first = ops.iter().map(|&i| span_of(i).0).min().unwrap_or(0);
+        let last = ops.iter().map(|&i| span_of(i).1).max().unwrap_or(0).max(first);
+        let kernel_busy = {
+            let mut kern: Vec<(i64, i64)> = ops.iter().filter(|&&i| trace.op_span(i as usize).2).map(|&i| span_of(i)).collect();
+            covered(&union(&mut kern))
+        };
+        let busy_iv = {
+            let mut all: Vec<(i64, i64)> = ops.iter().map(|&i| span_of(i)).collect();
+            union(&mut all)
+        };
         let busy = covered(&busy_iv);
-        let kernel_busy = covered(&union(&mut kern));
         // Gaps between merged busy intervals.
         let mut gaps: Vec<(i64, i64)> = busy_iv.windows(2).map(|w| (w[0].1, w[1].0)).collect();
+        drop(busy_iv);
         let idle_gaps = gaps.len() as u64;
         gaps.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
         gaps.truncate(TOP_GAPS);
         for (rank, (s, e)) in gaps.iter().enumerate() {
             // The op that ended at s and the one that started at e (lowest index on ties, for determinism).
-            let before = ops.iter().copied().filter(|&i| attr.ops[i].end == *s).min().map(op_name).unwrap_or("");
-            let after = ops.iter().copied().filter(|&i| attr.ops[i].start == *e).min().map(op_name).unwrap_or("");
+            let before = ops.iter().copied().filter(|&i| span_of(i).1 == *s).min().map(op_name).unwrap_or("");
+            let after = ops.iter().copied().filter(|&i| span_of(i).0 == *e).min().map(op_name).unwrap_or("");
             gaps_out.push(GapRow {
                 device,
                 rank: rank as u32 + 1,
@@ -65,19 +73,20 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
         let mut latencies = Vec::new();
         let (mut short, mut short_ns, mut short_api) = (0u64, 0i64, 0i64);
         for &i in &ops {
-            let op = &attr.ops[i];
-            let d = op.end - op.start;
-            if !op.is_kernel {
+            let (start, end, is_kernel) = trace.op_span(i as usize);
+            let d = end - start;
+            if !is_kernel {
                 memop_sum += d;
                 continue;
             }
             kernels += 1;
             kernel_sum += d;
-            if let Some(a) = attr.launch[i] {
-                let call = &trace.api[a];
+            let a = attr.launch[i as usize];
+            if a != NONE {
+                let call = &trace.api[a as usize];
                 let api_d = call.end - call.start;
                 launch_api += api_d;
-                latencies.push(op.start - call.start);
+                latencies.push(start - call.start);
                 if d < api_d {
                     short += 1;
                     short_ns += d;

@@ -6,12 +6,15 @@
 //! read as NULL. The file is opened read-only and `immutable`, so SQLite never writes to it (no journal, no
 //! lock file), whatever happens.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
+use crate::attribution::{Attribution, RangeIn, Sweep, NONE};
 use crate::error::{AnalyzeError, Result};
 
 /// nsys `eventClass` of the duplicate "CUDA backtrace" rows in `CUPTI_ACTIVITY_KIND_RUNTIME`.
@@ -28,29 +31,27 @@ pub struct Kernel {
     pub start: i64,
     /// GPU end timestamp, ns.
     pub end: i64,
-    /// CUDA device ordinal (`deviceId`).
-    pub device: i64,
-    /// CUDA stream id.
-    pub stream: i64,
     /// Correlation id of the launching API call.
     pub correlation: i64,
     /// Serialized process id (TID bits zero).
     pub global_pid: i64,
+    /// CUDA device ordinal (`deviceId`).
+    pub device: i32,
+    /// CUDA stream id.
+    pub stream: i32,
     /// Index of the demangled name in [`Trace::names`].
     pub name: u32,
     /// Index of the short (base) name in [`Trace::names`].
     pub short_name: u32,
-    /// Grid size x, y, z.
-    pub grid: [i64; 3],
-    /// Block size x, y, z.
-    pub block: [i64; 3],
+    /// Index of the (grid, block) launch configuration in [`Trace::launch_configs`].
+    pub config: u32,
 }
 
 /// Kind of a memory operation on the GPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MemKind {
     /// A memcpy with its CUPTI `copyKind` (1 HtoD, 2 DtoH, 8 DtoD, 10 PtoP, ...).
-    Copy(i64),
+    Copy(i32),
     /// A memset.
     Set,
 }
@@ -96,16 +97,16 @@ pub struct MemOp {
     pub start: i64,
     /// GPU end, ns.
     pub end: i64,
-    /// CUDA device ordinal.
-    pub device: i64,
-    /// Stream id.
-    pub stream: i64,
     /// Correlation id of the API call.
     pub correlation: i64,
     /// Serialized process id.
     pub global_pid: i64,
     /// Bytes moved or set.
     pub bytes: i64,
+    /// CUDA device ordinal.
+    pub device: i32,
+    /// Stream id.
+    pub stream: i32,
     /// Copy kind or memset.
     pub kind: MemKind,
 }
@@ -202,8 +203,10 @@ pub struct Trace {
     pub api: Vec<ApiCall>,
     /// Rows of the API table read (all of them, launches or not).
     pub api_rows: u64,
-    /// NVTX ranges.
+    /// NVTX ranges ([`load`] keeps them; [`load_attributed`] streams them into the attribution instead).
     pub ranges: Vec<NvtxRange>,
+    /// Distinct (grid, block) launch configurations of the kernels.
+    pub launch_configs: Vec<([u32; 3], [u32; 3])>,
 }
 
 impl Trace {
@@ -232,15 +235,56 @@ impl Trace {
     pub fn name(&self, idx: u32) -> &str {
         &self.names[idx as usize]
     }
+
+    /// Number of GPU ops: kernels, then memory operations.
+    pub fn n_ops(&self) -> usize {
+        self.kernels.len() + self.memops.len()
+    }
+
+    /// GPU op `i` (kernels first, then memory operations).
+    pub fn op(&self, i: usize) -> crate::attribution::GpuOp {
+        let nk = self.kernels.len();
+        if i < nk {
+            let k = &self.kernels[i];
+            crate::attribution::GpuOp { start: k.start, end: k.end, device: k.device as i64, index: i, is_kernel: true }
+        } else {
+            let m = &self.memops[i - nk];
+            crate::attribution::GpuOp { start: m.start, end: m.end, device: m.device as i64, index: i - nk, is_kernel: false }
+        }
+    }
+
+    /// (start, end, is_kernel) of op `i`.
+    pub fn op_span(&self, i: usize) -> (i64, i64, bool) {
+        let nk = self.kernels.len();
+        if i < nk {
+            (self.kernels[i].start, self.kernels[i].end, true)
+        } else {
+            (self.memops[i - nk].start, self.memops[i - nk].end, false)
+        }
+    }
+
+    /// Grid and block of kernel `k` (zeros when unknown).
+    pub fn launch_config(&self, k: &Kernel) -> ([u32; 3], [u32; 3]) {
+        self.launch_configs.get(k.config as usize).copied().unwrap_or(([0; 3], [0; 3]))
+    }
+
+    /// Index of a launch configuration in [`Trace::launch_configs`], added when new (for traces built by hand).
+    pub fn intern_config(&mut self, grid: [u32; 3], block: [u32; 3]) -> u32 {
+        if let Some(i) = self.launch_configs.iter().position(|c| *c == (grid, block)) {
+            return i as u32;
+        }
+        self.launch_configs.push((grid, block));
+        (self.launch_configs.len() - 1) as u32
+    }
 }
 
 /// Interns strings so that every distinct name is stored once.
 #[derive(Default)]
 struct Interner {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     /// StringIds id -> interned index.
-    by_string_id: HashMap<i64, u32>,
+    by_string_id: FxHashMap<i64, u32>,
 }
 
 impl Interner {
@@ -252,6 +296,33 @@ impl Interner {
         self.names.push(s.to_string());
         self.index.insert(s.to_string(), i);
         i
+    }
+
+    /// Interns the string of a `StringIds` id (`[unnamed]` for NULL, `[unknown string id]` for a dangling id).
+    fn intern_sid(&mut self, strings: &StringTable, id: Option<i64>) -> u32 {
+        match id {
+            None => self.intern("[unnamed]"),
+            Some(id) => {
+                if let Some(&i) = self.by_string_id.get(&id) {
+                    return i;
+                }
+                let i = self.intern(strings.get(id).unwrap_or("[unknown string id]"));
+                self.by_string_id.insert(id, i);
+                i
+            }
+        }
+    }
+}
+
+/// The `StringIds` table: id -> text.
+#[derive(Default)]
+pub(crate) struct StringTable {
+    map: FxHashMap<i64, Box<str>>,
+}
+
+impl StringTable {
+    fn get(&self, id: i64) -> Option<&str> {
+        self.map.get(&id).map(|s| &**s)
     }
 }
 
@@ -284,7 +355,7 @@ fn text_of(v: ValueRef<'_>) -> Option<String> {
 struct Reader<'a> {
     conn: &'a Connection,
     path: &'a Path,
-    tables: HashSet<String>,
+    tables: &'a HashSet<String>,
 }
 
 impl Reader<'_> {
@@ -456,8 +527,106 @@ pub const READ_SET: [(&str, &[&str]); 7] = [
     ("TARGET_INFO_GPU", &["id", "cuDevice", "name", "memoryBandwidth", "smCount", "totalMemory", "computeMajor", "computeMinor"]),
 ];
 
-/// Loads everything the analyses need from the export at `path`.
+/// Loads everything the analyses need from the export at `path`, NVTX ranges included (kept in
+/// [`Trace::ranges`]). For large exports prefer [`load_attributed`], which streams the NVTX table.
 pub fn load(path: &Path) -> Result<Trace> {
+    let mut base = load_ops(path)?;
+    let rd = Reader { conn: &base.conn, path, tables: &base.tables };
+    let mut names = NvtxNames::default();
+    let mut ranges: Vec<NvtxRange> = Vec::new();
+    let counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, &[], |r| {
+        ranges.push(NvtxRange {
+            start: r.start,
+            end: r.end.unwrap_or(i64::MIN),
+            open: r.end.is_none(),
+            global_tid: r.global_tid,
+            cross_thread: r.cross_thread,
+            name: r.key,
+            style: r.style,
+        });
+        true
+    })?;
+    let full: Vec<u32> = (0..names.keys.len() as u32).map(|k| {
+        let n = names.full_name(k, &base.interner);
+        base.interner.intern(&n)
+    }).collect();
+    for r in &mut ranges {
+        if r.open {
+            r.end = counts.max_ts;
+        }
+        r.name = full[r.name as usize];
+    }
+    let mut trace = base.trace;
+    trace.ranges = ranges;
+    counts.notes(&mut trace.info.notes);
+    trace.names = base.interner.names;
+    Ok(trace)
+}
+
+/// Loads the export at `path` and attributes its GPU ops to NVTX ranges (phases named by `phases`) while
+/// streaming the NVTX table: the ranges themselves are not kept ([`Trace::ranges`] is empty), so memory grows
+/// with the number of GPU ops, not with the number of ranges. Kernel/memory tables and the CUDA API table are
+/// read on two threads.
+pub fn load_attributed(path: &Path, phases: &[String]) -> Result<(Trace, Attribution)> {
+    let mut base = load_ops(path)?;
+    let launch = std::mem::take(&mut base.launch);
+    let rd = Reader { conn: &base.conn, path, tables: &base.tables };
+    let mut names = NvtxNames::default();
+    let trace = &base.trace;
+    // First try: stream rows straight into the sweep (real exports are sorted by start).
+    let mut sweep = Sweep::new(trace, launch.clone(), phases.len(), None);
+    let mut failed = false;
+    let mut counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, phases, |r| {
+        if sweep.push(r).is_err() {
+            failed = true;
+        }
+        !failed
+    })?;
+    let out = if !failed {
+        sweep.observe(counts.max_ts);
+        sweep.finish()
+    } else {
+        // Out of order (or a never-closed range whose end matters before the table's end is known): read the
+        // ranges into memory, sort them, and replay them with the last timestamp known.
+        drop(sweep);
+        let mut all: Vec<RangeIn> = Vec::new();
+        counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, phases, |r| {
+            all.push(r);
+            true
+        })?;
+        all.sort_by_key(|r| (r.start, r.order));
+        let mut sweep = Sweep::new(trace, launch, phases.len(), Some(counts.max_ts));
+        for r in all {
+            sweep.push(r).expect("sorted ranges with a known end are always taken");
+        }
+        sweep.finish()
+    };
+    let interner = &base.interner;
+    let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, interner));
+    let mut trace = base.trace;
+    counts.notes(&mut trace.info.notes);
+    trace.names = base.interner.names;
+    Ok((trace, attr))
+}
+
+/// An open export with its operations loaded (NVTX not read yet).
+struct Base {
+    conn: Connection,
+    tables: HashSet<String>,
+    strings: StringTable,
+    interner: Interner,
+    trace: Trace,
+    /// Launching API call per op (index into `trace.api`), [`NONE`] when none.
+    launch: Vec<u32>,
+}
+
+/// API names that can launch GPU work (kernels, copies, sets, graphs); other API rows are not kept.
+fn is_launch_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["launch", "memcpy", "memset", "graph", "prefetch"].iter().any(|p| n.contains(p))
+}
+
+fn load_ops(path: &Path) -> Result<Base> {
     let conn = open(path)?;
     let tables: HashSet<String> = {
         let mut stmt = conn
@@ -471,69 +640,75 @@ pub fn load(path: &Path) -> Result<Trace> {
     if !NSYS_MARKER_TABLES.iter().any(|t| tables.contains(*t)) {
         return Err(AnalyzeError::NotNsysExport { path: path.to_path_buf() });
     }
-    let rd = Reader { conn: &conn, path, tables };
     let mut trace = Trace::default();
-    trace.info.file = path.display().to_string();
-    let mut present: Vec<String> = rd
-        .tables
-        .iter()
-        .filter(|t| t.starts_with("CUPTI_ACTIVITY_KIND_") || *t == "NVTX_EVENTS")
-        .cloned()
-        .collect();
-    present.sort();
-    trace.info.tables = present;
-    read_metadata(&rd, &mut trace.info)?;
-
     let mut interner = Interner::default();
-    // StringIds: every id -> interned index. Names are interned lazily (only ids that are used).
-    let mut string_ids: HashMap<i64, String> = HashMap::new();
-    rd.scan("StringIds", &["id", "value"], "", |v| {
-        let id = rd.req(v[0], "StringIds", "id")?;
-        string_ids.insert(id, text_of(v[1]).unwrap_or_default());
-        Ok(())
-    })?;
-    let sid = |interner: &mut Interner, id: Option<i64>| -> u32 {
-        match id {
-            None => interner.intern("[unnamed]"),
-            Some(id) => {
-                if let Some(&i) = interner.by_string_id.get(&id) {
-                    return i;
-                }
-                let s = string_ids.get(&id).map(String::as_str).unwrap_or("[unknown string id]");
-                let i = interner.intern(s);
-                interner.by_string_id.insert(id, i);
-                i
-            }
-        }
+    let mut strings = StringTable::default();
+    let api = {
+        let rd = Reader { conn: &conn, path, tables: &tables };
+        trace.info.file = path.display().to_string();
+        let mut present: Vec<String> = tables
+            .iter()
+            .filter(|t| t.starts_with("CUPTI_ACTIVITY_KIND_") || *t == "NVTX_EVENTS")
+            .cloned()
+            .collect();
+        present.sort();
+        trace.info.tables = present;
+        read_metadata(&rd, &mut trace.info)?;
+        rd.scan("StringIds", &["id", "value"], "", |v| {
+            let id = rd.req(v[0], "StringIds", "id")?;
+            strings.map.insert(id, text_of(v[1]).unwrap_or_default().into_boxed_str());
+            Ok(())
+        })?;
+        let launch_like: rustc_hash::FxHashSet<i64> =
+            strings.map.iter().filter(|(_, v)| is_launch_name(v)).map(|(k, _)| *k).collect();
+        // The CUDA API table (usually the largest) is read on a second thread while this one reads the GPU ops.
+        let (ops, api) = std::thread::scope(|s| {
+            let h = s.spawn(|| read_api(path, &tables, Some(&launch_like), None));
+            let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
+            (ops, h.join())
+        });
+        ops?;
+        api.map_err(|_| AnalyzeError::Corrupt { path: path.to_path_buf(), detail: "the CUDA API reader failed".into() })??
     };
+    let mut base = Base { conn, tables, strings, interner, trace, launch: Vec::new() };
+    join_launches(path, &mut base, api)?;
+    base.trace.sanitize();
+    Ok(base)
+}
 
-    // Kernels.
+/// Kernels, memcpys and memsets.
+fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, trace: &mut Trace) -> Result<()> {
     let kt = "CUPTI_ACTIVITY_KIND_KERNEL";
     let kcols = KERNEL_COLUMNS;
+    let mut configs: FxHashMap<([u32; 3], [u32; 3]), u32> = FxHashMap::default();
+    let dim = |x: i64| x.clamp(0, u32::MAX as i64) as u32;
     rd.scan(kt, &kcols, "", |v| {
         let g = |i: usize| rd.int(v[i], kt, kcols[i]).map(|x| x.unwrap_or(0));
         let start = rd.req(v[0], kt, "start")?;
         let end = rd.req(v[1], kt, "end")?;
         let demangled = rd.int(v[6], kt, "demangledName")?;
         let short = rd.int(v[7], kt, "shortName")?;
-        let name = sid(&mut interner, demangled.or(short));
-        let short_name = sid(&mut interner, short.or(demangled));
+        let name = interner.intern_sid(strings, demangled.or(short));
+        let short_name = interner.intern_sid(strings, short.or(demangled));
+        let cfg = ([dim(g(8)?), dim(g(9)?), dim(g(10)?)], [dim(g(11)?), dim(g(12)?), dim(g(13)?)]);
+        let n = configs.len() as u32;
+        let config = *configs.entry(cfg).or_insert_with(|| {
+            trace.launch_configs.push(cfg);
+            n
+        });
         trace.kernels.push(Kernel {
             start,
             end,
-            device: g(2)?,
-            stream: g(3)?,
             correlation: g(4)?,
             global_pid: g(5)?,
+            device: g(2)? as i32,
+            stream: g(3)? as i32,
             name,
             short_name,
-            grid: [g(8)?, g(9)?, g(10)?],
-            block: [g(11)?, g(12)?, g(13)?],
+            config,
         });
         Ok(())
     })?;
-
-    // Memcpy and memset.
     for (table, is_set) in [("CUPTI_ACTIVITY_KIND_MEMCPY", false), ("CUPTI_ACTIVITY_KIND_MEMSET", true)] {
         let cols = MEMOP_COLUMNS;
         rd.scan(table, &cols, "", |v| {
@@ -541,61 +716,176 @@ pub fn load(path: &Path) -> Result<Trace> {
             trace.memops.push(MemOp {
                 start: rd.req(v[0], table, "start")?,
                 end: rd.req(v[1], table, "end")?,
-                device: g(2)?,
-                stream: g(3)?,
                 correlation: g(4)?,
                 global_pid: g(5)?,
                 bytes: g(6)?,
-                kind: if is_set { MemKind::Set } else { MemKind::Copy(g(7)?) },
+                device: g(2)? as i32,
+                stream: g(3)? as i32,
+                kind: if is_set { MemKind::Set } else { MemKind::Copy(g(7)? as i32) },
             });
             Ok(())
         })?;
     }
+    Ok(())
+}
 
-    // CUDA API calls: runtime (eventClass 0) and driver (1); the backtrace duplicates (67) are dropped. Only the
-    // calls that launched a GPU op are kept (same process and correlation id): the analyses use no other, and
-    // most API rows (synchronizations, queries, allocations) are not launches.
-    let launched: HashSet<(i64, i64)> = trace
-        .kernels
-        .iter()
-        .map(|k| (process_key(k.global_pid), k.correlation))
-        .chain(trace.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
-        .collect();
+/// Rows of the CUDA API table kept for the launch join; `ApiCall::name` indexes `names` here.
+struct ApiRead {
+    calls: Vec<ApiCall>,
+    names: Vec<String>,
+    rows: u64,
+    backtrace: u64,
+    /// Rows left out by the name filter.
+    skipped: u64,
+}
+
+/// Reads the CUDA API table on its own connection: runtime (eventClass 0) and driver (1) calls, without the
+/// backtrace duplicates (67). With `launch_like`, only calls with such a name id (or none) are kept; with `only`,
+/// only calls whose (process, correlation) is in it.
+fn read_api(
+    path: &Path,
+    tables: &HashSet<String>,
+    launch_like: Option<&rustc_hash::FxHashSet<i64>>,
+    only: Option<&rustc_hash::FxHashSet<(i64, i64)>>,
+) -> Result<ApiRead> {
+    let conn = open(path)?;
+    let rd = Reader { conn: &conn, path, tables };
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
     let rcols = RUNTIME_COLUMNS;
-    let mut dropped_backtrace = 0usize;
+    let mut out = ApiRead { calls: Vec::new(), names: Vec::new(), rows: 0, backtrace: 0, skipped: 0 };
+    let mut name_idx: FxHashMap<Option<i64>, u32> = FxHashMap::default();
     rd.scan(rt, &rcols, "", |v| {
-        trace.api_rows += 1;
+        out.rows += 1;
         if rd.int(v[5], rt, "eventClass")? == Some(EVENT_CLASS_BACKTRACE) {
-            dropped_backtrace += 1;
-            return Ok(());
-        }
-        let global_tid = rd.int(v[2], rt, "globalTid")?.unwrap_or(0);
-        let correlation = rd.int(v[3], rt, "correlationId")?.unwrap_or(-1);
-        if !launched.contains(&(process_key(global_tid), correlation)) {
+            out.backtrace += 1;
             return Ok(());
         }
         let name_id = rd.int(v[4], rt, "nameId")?;
-        trace.api.push(ApiCall {
-            start: rd.req(v[0], rt, "start")?,
-            end: rd.req(v[1], rt, "end")?,
-            global_tid,
-            correlation,
-            name: sid(&mut interner, name_id),
-        });
+        if let (Some(set), Some(id)) = (launch_like, name_id) {
+            if !set.contains(&id) {
+                out.skipped += 1;
+                return Ok(());
+            }
+        }
+        let global_tid = rd.int(v[2], rt, "globalTid")?.unwrap_or(0);
+        let correlation = rd.int(v[3], rt, "correlationId")?.unwrap_or(-1);
+        if only.is_some_and(|o| !o.contains(&(process_key(global_tid), correlation))) {
+            return Ok(());
+        }
+        let n = name_idx.len() as u32;
+        let name = *name_idx.entry(name_id).or_insert(n);
+        if name == n {
+            out.names.push(name_id.map(|i| i.to_string()).unwrap_or_default());
+        }
+        out.calls.push(ApiCall { start: rd.req(v[0], rt, "start")?, end: rd.req(v[1], rt, "end")?, global_tid, correlation, name });
         Ok(())
     })?;
-    drop(launched);
-    if dropped_backtrace > 0 {
+    // Local name slots hold the string id; the caller interns them.
+    Ok(out)
+}
+
+/// Joins every op to its launching call (first API row with the op's process and correlation id) and keeps
+/// only the calls that launched something.
+fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
+    let trace = &mut base.trace;
+    trace.api_rows = api.rows;
+    if api.backtrace > 0 {
         trace.info.notes.push(format!(
-            "{dropped_backtrace} duplicate \"CUDA backtrace\" API rows (eventClass 67) were ignored; `nsys stats` counts them, so its NVTX kernel sums can be higher on this file"
+            "{} duplicate \"CUDA backtrace\" API rows (eventClass 67) were ignored; `nsys stats` counts them, so its NVTX kernel sums can be higher on this file",
+            api.backtrace
         ));
     }
+    let op_keys = |t: &Trace| -> Vec<(i64, i64)> {
+        t.kernels
+            .iter()
+            .map(|k| (process_key(k.global_pid), k.correlation))
+            .chain(t.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
+            .collect()
+    };
+    let mut launch = lookup_launches(&api.calls, op_keys(trace).into_iter());
+    // Safety net: a launch under a name the filter does not know. Read the API table again for those ops only.
+    if api.skipped > 0 && launch.contains(&NONE) {
+        let keys = op_keys(trace);
+        let missing: rustc_hash::FxHashSet<(i64, i64)> =
+            launch.iter().zip(&keys).filter(|(l, _)| **l == NONE).map(|(_, k)| *k).collect();
+        let extra = read_api(path, &base.tables, None, Some(&missing))?;
+        let offset = api.calls.len() as u32;
+        let name_offset = api.names.len() as u32;
+        let found = lookup_launches(&extra.calls, keys.into_iter());
+        for (l, f) in launch.iter_mut().zip(found) {
+            if *l == NONE && f != NONE {
+                *l = offset + f;
+            }
+        }
+        api.calls.extend(extra.calls.into_iter().map(|mut c| {
+            c.name += name_offset;
+            c
+        }));
+        api.names.extend(extra.names);
+    }
+    // Keep only the calls that launched an op, in table order.
+    let mut used = vec![NONE; api.calls.len()];
+    for &l in &launch {
+        if l != NONE {
+            used[l as usize] = 0;
+        }
+    }
+    let mut j = 0usize;
+    for i in 0..api.calls.len() {
+        if used[i] != NONE {
+            used[i] = j as u32;
+            api.calls.swap(i, j);
+            j += 1;
+        }
+    }
+    api.calls.truncate(j);
+    for l in &mut launch {
+        if *l != NONE {
+            *l = used[*l as usize];
+        }
+    }
+    drop(used);
+    let names: Vec<u32> = api
+        .names
+        .iter()
+        .map(|sid| base.interner.intern_sid(&base.strings, sid.parse::<i64>().ok()))
+        .collect();
+    for c in &mut api.calls {
+        c.name = names[c.name as usize];
+    }
+    trace.api = api.calls;
+    base.launch = launch;
+    Ok(())
+}
 
-    read_nvtx(&rd, &mut trace, &mut interner, &string_ids)?;
-    trace.names = interner.names;
-    trace.sanitize();
-    Ok(trace)
+/// For each op key, the index of the first call in `calls` with that (process, correlation), or [`NONE`].
+fn lookup_launches(calls: &[ApiCall], keys: impl Iterator<Item = (i64, i64)>) -> Vec<u32> {
+    // Packed keys (process index << 32 | correlation) keep the map small; odd values go to a wide map.
+    let mut procs: FxHashMap<i64, u64> = FxHashMap::default();
+    let mut pack = |p: i64, c: i64, insert: bool| -> Option<u64> {
+        let n = procs.len() as u64;
+        let idx = if insert { *procs.entry(p).or_insert(n) } else { *procs.get(&p)? };
+        (idx < (1 << 31) && (0..=u32::MAX as i64).contains(&c)).then_some(idx << 32 | c as u64)
+    };
+    let mut packed: FxHashMap<u64, u32> = FxHashMap::default();
+    packed.reserve(calls.len());
+    let mut wide: FxHashMap<(i64, i64), u32> = FxHashMap::default();
+    for (i, a) in calls.iter().enumerate() {
+        let p = process_key(a.global_tid);
+        match pack(p, a.correlation, true) {
+            Some(k) => {
+                packed.entry(k).or_insert(i as u32);
+            }
+            None => {
+                wide.entry((p, a.correlation)).or_insert(i as u32);
+            }
+        }
+    }
+    keys.map(|(p, c)| match pack(p, c, false) {
+        Some(k) => packed.get(&k).copied().unwrap_or(NONE),
+        None => wide.get(&(p, c)).copied().unwrap_or(NONE),
+    })
+    .collect()
 }
 
 fn read_metadata(rd: &Reader<'_>, info: &mut TraceInfo) -> Result<()> {
@@ -633,39 +923,91 @@ fn read_metadata(rd: &Reader<'_>, info: &mut TraceInfo) -> Result<()> {
     Ok(())
 }
 
+/// Names of NVTX ranges while the table streams: a range's key is its (domain, process, base name); the domain's
+/// name (from its creation event, which may come later in the table) is only applied at the end.
+#[derive(Default)]
+struct NvtxNames {
+    pairs: FxHashMap<(i64, i64, u32), u32>,
+    keys: Vec<(i64, i64, u32)>,
+    /// (domainId, process) -> (start, name) of the earliest creation event, as nsys's reports do.
+    domains: FxHashMap<(i64, i64), (i64, String)>,
+    phase_of_base: FxHashMap<u32, Option<u8>>,
+}
+
+impl NvtxNames {
+    fn key(&mut self, domain: i64, process: i64, base: u32) -> u32 {
+        let k = if domain == 0 { (0, 0, base) } else { (domain, process, base) };
+        let n = self.keys.len() as u32;
+        let id = *self.pairs.entry(k).or_insert(n);
+        if id == n {
+            self.keys.push(k);
+        }
+        id
+    }
+
+    /// `domain:name` when the domain is named, else the name.
+    fn full_name(&self, key: u32, interner: &Interner) -> String {
+        let (d, p, base) = self.keys[key as usize];
+        let base = &interner.names[base as usize];
+        match self.domains.get(&(d, p)) {
+            Some((_, dn)) => format!("{dn}:{base}"),
+            None => base.clone(),
+        }
+    }
+}
+
+/// What reading the NVTX table noticed.
+#[derive(Debug, Default, Clone, Copy)]
+struct NvtxCounts {
+    open: u64,
+    reversed: u64,
+    cross: u64,
+    /// Last timestamp of the table (start or end of any row).
+    max_ts: i64,
+}
+
+impl NvtxCounts {
+    fn notes(&self, notes: &mut Vec<String>) {
+        if self.open > 0 {
+            notes.push(format!("{} NVTX range(s) were never closed; they are taken to end at the last NVTX timestamp, as nsys does", self.open));
+        }
+        if self.reversed > 0 {
+            notes.push(format!("{} NVTX range(s) end before they start; they contain no GPU work", self.reversed));
+        }
+        if self.cross > 0 {
+            notes.push(format!("{} NVTX range(s) end on another thread; like nsys, no GPU work is attributed to them", self.cross));
+        }
+    }
+}
+
+/// Streams the range events of `NVTX_EVENTS` into `sink` (in table order) until it returns false.
 fn read_nvtx(
     rd: &Reader<'_>,
-    trace: &mut Trace,
+    strings: &StringTable,
     interner: &mut Interner,
-    string_ids: &HashMap<i64, String>,
-) -> Result<()> {
+    names: &mut NvtxNames,
+    phases: &[String],
+    mut sink: impl FnMut(RangeIn) -> bool,
+) -> Result<NvtxCounts> {
     let t = "NVTX_EVENTS";
     let cols = NVTX_COLUMNS;
-    struct Raw {
-        start: i64,
-        end: Option<i64>,
-        ty: i64,
-        text: Option<String>,
-        text_id: Option<i64>,
-        tid: i64,
-        end_tid: Option<i64>,
-        domain: i64,
-    }
-    let mut raws = Vec::new();
-    // Domain names: (domainId, process) -> text of the earliest creation event, as nsys's reports do.
-    let mut domains: HashMap<(i64, i64), (i64, String)> = HashMap::new();
-    let mut max_ts = i64::MIN;
+    let mut counts = NvtxCounts { max_ts: i64::MIN, ..Default::default() };
+    let mut order = 0u64;
+    let mut stopped = false;
     rd.scan(t, &cols, "", |v| {
+        if stopped {
+            return Ok(());
+        }
         let start = rd.req(v[0], t, "start")?;
         let end = rd.int(v[1], t, "end")?;
-        max_ts = max_ts.max(start).max(end.unwrap_or(i64::MIN));
+        counts.max_ts = counts.max_ts.max(start).max(end.unwrap_or(i64::MIN));
         let ty = rd.int(v[2], t, "eventType")?.unwrap_or(-1);
         let tid = rd.int(v[5], t, "globalTid")?.unwrap_or(0);
         let domain = rd.int(v[7], t, "domainId")?.unwrap_or(0);
+        let process = process_key(tid) & 0xFFFF_FFFF_FFFF;
         if ty == EVENT_DOMAIN_CREATE {
             let name = text_of(v[3]).unwrap_or_default();
-            let key = (domain, process_key(tid) & 0xFFFF_FFFF_FFFF);
-            let e = domains.entry(key).or_insert((start, name.clone()));
+            let e = names.domains.entry((domain, process)).or_insert((start, name.clone()));
             if start < e.0 {
                 *e = (start, name);
             }
@@ -674,67 +1016,51 @@ fn read_nvtx(
         if !RANGE_EVENT_TYPES.contains(&ty) {
             return Ok(());
         }
-        raws.push(Raw {
-            start,
-            end,
-            ty,
-            text: text_of(v[3]),
-            text_id: rd.int(v[4], t, "textId")?,
-            tid,
-            end_tid: rd.int(v[6], t, "endGlobalTid")?,
-            domain,
-        });
-        Ok(())
-    })?;
-    let mut open = 0usize;
-    let mut reversed = 0usize;
-    let mut cross = 0usize;
-    for r in raws {
-        let base = match (r.text_id.and_then(|id| string_ids.get(&id)), &r.text) {
-            (Some(s), _) => s.clone(),
-            (None, Some(t)) => t.clone(),
-            (None, None) => "[unnamed range]".to_string(),
+        let text_id = rd.int(v[4], t, "textId")?;
+        let base = match (text_id.and_then(|id| strings.get(id)), v[3]) {
+            (Some(s), _) => interner.intern(s),
+            (None, ValueRef::Text(b)) | (None, ValueRef::Blob(b)) => match std::str::from_utf8(b) {
+                Ok(s) => interner.intern(s),
+                Err(_) => interner.intern(&String::from_utf8_lossy(b)),
+            },
+            (None, ValueRef::Null) => interner.intern("[unnamed range]"),
+            (None, other) => interner.intern(&text_of(other).unwrap_or_default()),
         };
-        let dom = domains.get(&(r.domain, process_key(r.tid) & 0xFFFF_FFFF_FFFF)).map(|d| d.1.as_str());
-        let full = match dom {
-            Some(d) => format!("{d}:{base}"),
-            None => base,
-        };
-        let end = match r.end {
-            Some(e) => e,
-            None => {
-                open += 1;
-                max_ts
-            }
-        };
-        if end < r.start {
-            reversed += 1;
+        let key = names.key(domain, process, base);
+        let phase = *names
+            .phase_of_base
+            .entry(base)
+            .or_insert_with(|| crate::classes::phase_of(&interner.names[base as usize], phases).map(|p| p as u8));
+        let end_tid = rd.int(v[6], t, "endGlobalTid")?;
+        match end {
+            None => counts.open += 1,
+            Some(e) if e < start => counts.reversed += 1,
+            _ => {}
         }
         // nsys's reports skip every range with an `endGlobalTid` (ended through nvtxRangeEnd elsewhere).
-        let cross_thread = r.end_tid.is_some();
-        if cross_thread {
-            cross += 1;
+        if end_tid.is_some() {
+            counts.cross += 1;
         }
-        trace.ranges.push(NvtxRange {
-            start: r.start,
+        let r = RangeIn {
+            start,
             end,
-            open: r.end.is_none(),
-            global_tid: r.tid,
-            cross_thread,
-            name: interner.intern(&full),
-            style: if r.ty == 59 || r.ty == 70 { RangeStyle::PushPop } else { RangeStyle::StartEnd },
-        });
+            global_tid: tid,
+            cross_thread: end_tid.is_some(),
+            style: if ty == 59 || ty == 70 { RangeStyle::PushPop } else { RangeStyle::StartEnd },
+            key,
+            phase,
+            order,
+        };
+        order += 1;
+        if !sink(r) {
+            stopped = true;
+        }
+        Ok(())
+    })?;
+    if counts.max_ts == i64::MIN {
+        counts.max_ts = 0;
     }
-    if open > 0 {
-        trace.info.notes.push(format!("{open} NVTX range(s) were never closed; they are taken to end at the last NVTX timestamp, as nsys does"));
-    }
-    if reversed > 0 {
-        trace.info.notes.push(format!("{reversed} NVTX range(s) end before they start; they contain no GPU work"));
-    }
-    if cross > 0 {
-        trace.info.notes.push(format!("{cross} NVTX range(s) end on another thread; like nsys, no GPU work is attributed to them"));
-    }
-    Ok(())
+    Ok(counts)
 }
 
 /// Resolves a `.nsys-rep`/`.qdrep` to an SQLite export through `nsys export`, written into `out_dir`.

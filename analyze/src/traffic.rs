@@ -99,11 +99,10 @@ pub struct TrafficRow {
     pub explained_pct: Option<f64>,
 }
 
-/// Builds `traffic.csv` rows for the phases of `labels` (op phase labels).
+/// Builds `traffic.csv` rows for the ops' phases (from `attr`).
 pub fn traffic_table(
     trace: &Trace,
     attr: &Attribution,
-    labels: &[String],
     ncu: &[NcuKernelRow],
     model: Option<ModelBytes>,
 ) -> Vec<TrafficRow> {
@@ -125,20 +124,36 @@ pub fn traffic_table(
         bytes: f64,
         copy_bytes: i64,
         copy_ns: i64,
+        ops: u64,
     }
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
-    for (i, op) in attr.ops.iter().enumerate() {
+    let mut by_label: Vec<Acc> = (0..attr.labels.len()).map(|_| Acc::default()).collect();
+    // Mean bytes per execution, per kernel key id (looked up once per key).
+    let mut key_bytes: Vec<Option<Option<f64>>> = Vec::new();
+    for i in 0..trace.n_ops() {
+        let op = trace.op(i);
         let d = op.end - op.start;
-        let a = acc.entry(labels[i].clone()).or_default();
+        let a = &mut by_label[attr.phase[i] as usize];
+        a.ops += 1;
         if op.is_kernel {
             a.kernel_ns += d;
-            if let Some(v) = index.lookup(&keymaker.key(&trace.kernels[op.index])) {
+            let id = keymaker.id(&trace.kernels[op.index]) as usize;
+            if key_bytes.len() <= id {
+                key_bytes.resize(id + 1, None);
+            }
+            let bytes = *key_bytes[id].get_or_insert_with(|| index.lookup(&keymaker.keys[id]).map(mean));
+            if let Some(b) = bytes {
                 a.profiled_ns += d;
-                a.bytes += mean(v);
+                a.bytes += b;
             }
         } else {
             a.copy_ns += d;
             a.copy_bytes += trace.memops[op.index].bytes;
+        }
+    }
+    for (label, a) in attr.labels.iter().zip(by_label) {
+        if a.ops > 0 {
+            acc.insert(label.clone(), a);
         }
     }
     let have_ncu = !ncu.is_empty();

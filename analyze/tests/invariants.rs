@@ -50,8 +50,8 @@ fn every_real_export_adds_up() {
         let ops: Vec<_> = trace
             .kernels
             .iter()
-            .map(|k| (k.start, k.end, k.device, true))
-            .chain(trace.memops.iter().map(|m| (m.start, m.end, m.device, false)))
+            .map(|k| (k.start, k.end, k.device as i64, true))
+            .chain(trace.memops.iter().map(|m| (m.start, m.end, m.device as i64, false)))
             .collect();
         check(&t, &ops, &file.display().to_string());
     }
@@ -71,10 +71,10 @@ prop_compose! {
             t.api.push(ApiCall { start: *s, end: s + d, global_tid: tid(*thread), correlation: i as i64, name: 7 });
         }
         for (s, d, dev, corr, name) in kernels {
-            t.kernels.push(Kernel { start: s, end: s + d, device: dev, stream: 0, correlation: corr, global_pid: 1 << 24, name: name.min(2), short_name: name.min(2), grid: [1; 3], block: [1; 3] });
+            t.kernels.push(Kernel { start: s, end: s + d, device: dev as i32, stream: 0, correlation: corr, global_pid: 1 << 24, name: name.min(2), short_name: name.min(2), config: 0 });
         }
         for (s, d, dev, corr) in copies {
-            t.memops.push(MemOp { start: s, end: s + d, device: dev, stream: 1, correlation: corr, global_pid: 1 << 24, bytes: d * 3, kind: MemKind::Copy(1) });
+            t.memops.push(MemOp { start: s, end: s + d, device: dev as i32, stream: 1, correlation: corr, global_pid: 1 << 24, bytes: d * 3, kind: MemKind::Copy(1) });
         }
         for (s, d, thread, name, push) in ranges {
             t.ranges.push(NvtxRange { start: s, end: s + d, open: false, global_tid: tid(thread), cross_thread: false, name: 3 + name, style: if push { RangeStyle::PushPop } else { RangeStyle::StartEnd } });
@@ -88,8 +88,8 @@ proptest! {
     #[test]
     fn random_traces_add_up(trace in arb_trace()) {
         let t = analyze_trace(&trace, &Options::default());
-        let ops: Vec<_> = trace.kernels.iter().map(|k| (k.start, k.end, k.device, true))
-            .chain(trace.memops.iter().map(|m| (m.start, m.end, m.device, false))).collect();
+        let ops: Vec<_> = trace.kernels.iter().map(|k| (k.start, k.end, k.device as i64, true))
+            .chain(trace.memops.iter().map(|m| (m.start, m.end, m.device as i64, false))).collect();
         check(&t, &ops, "proptest");
         // Attribution against a brute-force containment check.
         let mut brute = 0i64;

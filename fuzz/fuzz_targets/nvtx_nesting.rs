@@ -30,9 +30,9 @@ fuzz_target!(|data: &[u8]| {
             1 => {
                 corr += 1;
                 t.api.push(ApiCall { start: a, end: a + b.abs() % 50, global_tid: tid, correlation: corr, name: 4 });
-                t.kernels.push(Kernel { start: a + 10, end: a + 10 + b.abs(), device: c.rem_euclid(2), stream: 0, correlation: corr, global_pid: 1 << 24, name: 0, short_name: 0, grid: [1; 3], block: [1; 3] });
+                t.kernels.push(Kernel { start: a + 10, end: a + 10 + b.abs(), device: c.rem_euclid(2) as i32, stream: 0, correlation: corr, global_pid: 1 << 24, name: 0, short_name: 0, config: 0 });
             }
-            2 => t.kernels.push(Kernel { start: a, end: a + b, device: 0, stream: 1, correlation: -c, global_pid: 1 << 24, name: 0, short_name: 0, grid: [1; 3], block: [1; 3] }),
+            2 => t.kernels.push(Kernel { start: a, end: a + b, device: 0, stream: 1, correlation: -c, global_pid: 1 << 24, name: 0, short_name: 0, config: 0 }),
             _ => t.memops.push(MemOp { start: a, end: a + b.abs(), device: 0, stream: 2, correlation: -1, global_pid: 1 << 24, bytes: c.abs(), kind: MemKind::Copy(1) }),
         }
     }

@@ -94,30 +94,46 @@ pub struct PhaseBoundRow {
     pub dram_pct_of_peak: Option<f64>,
 }
 
-fn shape(d: [i64; 3]) -> String {
+fn shape(d: [u32; 3]) -> String {
     format!("{},{},{}", d[0], d[1], d[2])
 }
 
 /// What joins ncu launches and nsys kernels: (base name, grid `x,y,z`, block `x,y,z`).
 pub type KernelKey = (String, String, String);
 
-/// Keys of nsys kernels, each distinct name reduced to its base name once.
+/// Keys of nsys kernels: each distinct (name, launch configuration) gets one key id, made once.
 pub struct KeyMaker<'t> {
     trace: &'t Trace,
     base_of: BTreeMap<u32, String>,
+    ids: rustc_hash::FxHashMap<(u32, u32), u32>,
+    /// The distinct keys, by id.
+    pub keys: Vec<KernelKey>,
 }
 
 impl<'t> KeyMaker<'t> {
     /// A key maker over `trace`'s names.
     pub fn new(trace: &'t Trace) -> Self {
-        KeyMaker { trace, base_of: BTreeMap::new() }
+        KeyMaker { trace, base_of: BTreeMap::new(), ids: Default::default(), keys: Vec::new() }
+    }
+
+    /// The key id of `k` (index into `keys`).
+    pub fn id(&mut self, k: &crate::trace::Kernel) -> u32 {
+        if let Some(&id) = self.ids.get(&(k.name, k.config)) {
+            return id;
+        }
+        let trace = self.trace;
+        let b = self.base_of.entry(k.name).or_insert_with(|| base_name(trace.name(k.name))).clone();
+        let (grid, block) = trace.launch_config(k);
+        let id = self.keys.len() as u32;
+        self.keys.push((b, shape(grid), shape(block)));
+        self.ids.insert((k.name, k.config), id);
+        id
     }
 
     /// The key of `k`.
     pub fn key(&mut self, k: &crate::trace::Kernel) -> KernelKey {
-        let trace = self.trace;
-        let b = self.base_of.entry(k.name).or_insert_with(|| base_name(trace.name(k.name))).clone();
-        (b, shape(k.grid), shape(k.block))
+        let id = self.id(k);
+        self.keys[id as usize].clone()
     }
 }
 
@@ -146,24 +162,35 @@ impl NcuIndex {
 
 /// Matches ncu rows to nsys kernels by base name + grid + block (base name alone when no shape matches),
 /// fills each row's `phase` (the phase holding most of the matched kernels' time) and `nsys_kernel`, and
-/// returns GPU time per (phase, verdict). `labels` is the phase of every op of `attr`.
-pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels: &[String]) -> Vec<PhaseBoundRow> {
-    // nsys kernels by key.
+/// returns GPU time per (phase, verdict), phases from `attr`.
+pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution) -> Vec<PhaseBoundRow> {
+    // nsys kernels by key id; per key id: time per phase label and executions per kernel name.
     let mut keymaker = KeyMaker::new(trace);
-    let kernel_ops: Vec<usize> = (0..attr.ops.len()).filter(|&i| attr.ops[i].is_kernel).collect();
-    let keys: Vec<KernelKey> = kernel_ops.iter().map(|&i| keymaker.key(&trace.kernels[attr.ops[i].index])).collect();
+    let kid: Vec<u32> = trace.kernels.iter().map(|k| keymaker.id(k)).collect();
+    let nkeys = keymaker.keys.len();
+    let mut key_phase: Vec<BTreeMap<u8, i64>> = vec![BTreeMap::new(); nkeys];
+    let mut key_names: Vec<BTreeMap<u32, usize>> = vec![BTreeMap::new(); nkeys];
+    for (i, k) in trace.kernels.iter().enumerate() {
+        let id = kid[i] as usize;
+        *key_phase[id].entry(attr.phase[i]).or_default() += k.end - k.start;
+        *key_names[id].entry(k.name).or_default() += 1;
+    }
     // ncu data by key (first row wins for the verdict; bytes and % averaged).
     let index = NcuIndex::new(rows.iter().enumerate());
     // Fill phase and nsys name of each ncu row.
     for row in rows.iter_mut() {
+        let want = (row.base_name.clone(), row.grid.clone(), row.block.clone());
+        let exact: Vec<usize> = (0..nkeys).filter(|&j| keymaker.keys[j] == want).collect();
+        let matches = if exact.is_empty() { (0..nkeys).filter(|&j| keymaker.keys[j].0 == row.base_name).collect() } else { exact };
         let mut per_phase: BTreeMap<&str, i64> = BTreeMap::new();
         let mut names: BTreeMap<u32, usize> = BTreeMap::new();
-        let exact: Vec<usize> = (0..kernel_ops.len()).filter(|&j| keys[j] == (row.base_name.clone(), row.grid.clone(), row.block.clone())).collect();
-        let matches = if exact.is_empty() { (0..kernel_ops.len()).filter(|&j| keys[j].0 == row.base_name).collect() } else { exact };
         for j in matches {
-            let i = kernel_ops[j];
-            *per_phase.entry(labels[i].as_str()).or_default() += attr.ops[i].end - attr.ops[i].start;
-            *names.entry(trace.kernels[attr.ops[i].index].name).or_default() += 1;
+            for (&p, &ns) in &key_phase[j] {
+                *per_phase.entry(attr.labels[p as usize].as_str()).or_default() += ns;
+            }
+            for (&n, &c) in &key_names[j] {
+                *names.entry(n).or_default() += c;
+            }
         }
         if let Some((p, _)) = per_phase.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
             row.phase = p.to_string();
@@ -172,19 +199,11 @@ pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels
             row.nsys_kernel = trace.name(*n).to_string();
         }
     }
-    // GPU time per (phase, verdict).
-    struct Acc {
-        n: u64,
-        ns: i64,
-        bytes: f64,
-        pct_weighted: f64,
-        pct_ns: i64,
-    }
-    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
-    let mut phase_total: BTreeMap<String, i64> = BTreeMap::new();
-    for (j, &i) in kernel_ops.iter().enumerate() {
-        let d = attr.ops[i].end - attr.ops[i].start;
-        let (bound, bytes, pct) = match index.lookup(&keys[j]) {
+    // What ncu says of each key: (verdict, mean DRAM bytes, mean DRAM % of peak).
+    let said: Vec<(String, Option<f64>, Option<f64>)> = keymaker
+        .keys
+        .iter()
+        .map(|key| match index.lookup(key) {
             Some(rs) => {
                 let first = &rows[rs[0]];
                 let bytes: Vec<f64> = rs.iter().filter_map(|&r| rows[r].dram_bytes).collect();
@@ -193,9 +212,24 @@ pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels
                 (first.bound.clone(), mean(&bytes), mean(&pcts))
             }
             None => ("unprofiled".to_string(), None, None),
-        };
-        for phase in [labels[i].as_str(), "all"] {
-            let a = acc.entry((phase.to_string(), bound.clone())).or_insert(Acc { n: 0, ns: 0, bytes: 0.0, pct_weighted: 0.0, pct_ns: 0 });
+        })
+        .collect();
+    // GPU time per (phase, verdict).
+    struct Acc {
+        n: u64,
+        ns: i64,
+        bytes: f64,
+        pct_weighted: f64,
+        pct_ns: i64,
+    }
+    let mut acc: BTreeMap<(&str, &str), Acc> = BTreeMap::new();
+    let mut phase_total: BTreeMap<&str, i64> = BTreeMap::new();
+    for (i, k) in trace.kernels.iter().enumerate() {
+        let d = k.end - k.start;
+        let (bound, bytes, pct) = &said[kid[i] as usize];
+        let label = attr.label(i);
+        for phase in [label, "all"] {
+            let a = acc.entry((phase, bound.as_str())).or_insert(Acc { n: 0, ns: 0, bytes: 0.0, pct_weighted: 0.0, pct_ns: 0 });
             a.n += 1;
             a.ns += d;
             a.bytes += bytes.unwrap_or(0.0);
@@ -203,8 +237,8 @@ pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels
                 a.pct_weighted += p * d as f64;
                 a.pct_ns += d;
             }
-            *phase_total.entry(phase.to_string()).or_default() += d;
-            if labels[i] == "all" {
+            *phase_total.entry(phase).or_default() += d;
+            if label == "all" {
                 break; // no phases: count once
             }
         }
@@ -212,10 +246,10 @@ pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution, labels
     let mut out: Vec<PhaseBoundRow> = acc
         .into_iter()
         .map(|((phase, bound), a)| PhaseBoundRow {
-            pct_phase_time: crate::tables::r2(crate::stats::pct(a.ns as i128, phase_total[&phase] as i128)),
+            pct_phase_time: crate::tables::r2(crate::stats::pct(a.ns as i128, phase_total[phase] as i128)),
             dram_pct_of_peak: (a.pct_ns > 0).then(|| crate::tables::r2(a.pct_weighted / a.pct_ns as f64)),
-            phase,
-            bound,
+            phase: phase.to_string(),
+            bound: bound.to_string(),
             kernels: a.n,
             total_ns: a.ns,
             dram_bytes_est: a.bytes,
