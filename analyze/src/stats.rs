@@ -54,6 +54,25 @@ pub fn union(intervals: &mut [(i64, i64)]) -> Vec<(i64, i64)> {
     out
 }
 
+/// [`union`] in place: sorts `v` and replaces it by its merged, disjoint, non-empty intervals (no second buffer).
+pub fn union_in_place(v: &mut Vec<(i64, i64)>) {
+    v.sort_unstable();
+    let mut n = 0usize;
+    for i in 0..v.len() {
+        let (s, e) = v[i];
+        if e <= s {
+            continue;
+        }
+        if n > 0 && s <= v[n - 1].1 {
+            v[n - 1].1 = v[n - 1].1.max(e);
+        } else {
+            v[n] = (s, e);
+            n += 1;
+        }
+    }
+    v.truncate(n);
+}
+
 /// Total length of disjoint intervals.
 pub fn covered(disjoint: &[(i64, i64)]) -> i64 {
     disjoint.iter().map(|(s, e)| e - s).sum()

@@ -4,10 +4,10 @@
 //! Busy time is the union of kernel *and* copy intervals over all streams: overlap is counted once (so
 //! utilization can never exceed 100 %), and a period in which only a copy runs is busy, not idle.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use crate::attribution::{Attribution, NONE};
-use crate::stats::{covered, pct, summarize, union};
+use crate::stats::{covered, pct, summarize, union_in_place};
 use crate::tables::{r1, r2, GapRow, TimelineRow};
 use crate::trace::Trace;
 
@@ -16,54 +16,68 @@ pub const TOP_GAPS: usize = 10;
 
 /// Builds the timeline and gap tables, sorted by device.
 pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, Vec<GapRow>) {
-    let mut devices: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
-    for i in 0..trace.n_ops() {
-        devices.entry(trace.op(i).device).or_default().push(i as u32);
-    }
+    let devices: BTreeSet<i64> = (0..trace.n_ops()).map(|i| trace.op(i).device).collect();
     let mut rows = Vec::new();
     let mut gaps_out = Vec::new();
-    for (device, ops) in devices {
-        let op_name = |i: u32| -> &str {
-            let op = trace.op(i as usize);
+    // One interval buffer, reused: kernels only, then every op of the device.
+    let mut iv: Vec<(i64, i64)> = Vec::new();
+    for device in devices {
+        let ops = || (0..trace.n_ops()).filter(move |&i| trace.op(i).device == device);
+        let op_name = |i: usize| -> &str {
+            let op = trace.op(i);
             if op.is_kernel {
                 trace.name(trace.kernels[op.index].short_name)
             } else {
                 trace.memops[op.index].kind.label()
             }
         };
-        let span_of = |i: u32| {
-            let (s, e, _) = trace.op_span(i as usize);
-            (s, e)
-        };
-        let first = ops.iter().map(|&i| span_of(i).0).min().unwrap_or(0);
-        let last = ops.iter().map(|&i| span_of(i).1).max().unwrap_or(0).max(first);
-        let kernel_busy = {
-            let mut kern: Vec<(i64, i64)> = ops.iter().filter(|&&i| trace.op_span(i as usize).2).map(|&i| span_of(i)).collect();
-            covered(&union(&mut kern))
-        };
-        let busy_iv = {
-            let mut all: Vec<(i64, i64)> = ops.iter().map(|&i| span_of(i)).collect();
-            union(&mut all)
-        };
-        let busy = covered(&busy_iv);
-        // Gaps between merged busy intervals.
-        let mut gaps: Vec<(i64, i64)> = busy_iv.windows(2).map(|w| (w[0].1, w[1].0)).collect();
-        drop(busy_iv);
-        let idle_gaps = gaps.len() as u64;
-        gaps.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
-        gaps.truncate(TOP_GAPS);
+        iv.clear();
+        iv.extend(ops().map(|i| trace.op_span(i)).filter(|s| s.2).map(|(s, e, _)| (s, e)));
+        union_in_place(&mut iv);
+        let kernel_busy = covered(&iv);
+        iv.clear();
+        iv.extend(ops().map(|i| trace.op_span(i)).map(|(s, e, _)| (s, e)));
+        let first = iv.iter().map(|x| x.0).min().unwrap_or(0);
+        let last = iv.iter().map(|x| x.1).max().unwrap_or(0).max(first);
+        let n_ops = iv.len() as u64;
+        union_in_place(&mut iv);
+        let busy = covered(&iv);
+        // Gaps between merged busy intervals: count them, keep the largest.
+        let idle_gaps = iv.len().saturating_sub(1) as u64;
+        let mut gaps: Vec<(i64, i64)> = Vec::with_capacity(TOP_GAPS + 1);
+        let bigger = |a: &(i64, i64), b: &(i64, i64)| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0));
+        for w in iv.windows(2) {
+            let g = (w[0].1, w[1].0);
+            if gaps.len() < TOP_GAPS || bigger(&g, gaps.last().expect("full")) == std::cmp::Ordering::Less {
+                let at = gaps.partition_point(|x| bigger(x, &g) != std::cmp::Ordering::Greater);
+                gaps.insert(at, g);
+                gaps.truncate(TOP_GAPS);
+            }
+        }
+        // The op that ended at each gap's start and the one that started at its end (lowest index on ties).
+        let mut before = vec![usize::MAX; gaps.len()];
+        let mut after = vec![usize::MAX; gaps.len()];
+        for i in ops() {
+            let (s, e, _) = trace.op_span(i);
+            for (g, (gs, ge)) in gaps.iter().enumerate() {
+                if e == *gs && before[g] == usize::MAX {
+                    before[g] = i;
+                }
+                if s == *ge && after[g] == usize::MAX {
+                    after[g] = i;
+                }
+            }
+        }
         for (rank, (s, e)) in gaps.iter().enumerate() {
-            // The op that ended at s and the one that started at e (lowest index on ties, for determinism).
-            let before = ops.iter().copied().filter(|&i| span_of(i).1 == *s).min().map(op_name).unwrap_or("");
-            let after = ops.iter().copied().filter(|&i| span_of(i).0 == *e).min().map(op_name).unwrap_or("");
+            let name = |i: usize| if i == usize::MAX { "" } else { op_name(i) };
             gaps_out.push(GapRow {
                 device,
                 rank: rank as u32 + 1,
                 start_ns: *s,
                 end_ns: *e,
                 gap_ns: e - s,
-                before: before.to_string(),
-                after: after.to_string(),
+                before: name(before[rank]).to_string(),
+                after: name(after[rank]).to_string(),
             });
         }
         let mut kernels = 0u64;
@@ -72,8 +86,8 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
         let mut launch_api = 0i64;
         let mut latencies = Vec::new();
         let (mut short, mut short_ns, mut short_api) = (0u64, 0i64, 0i64);
-        for &i in &ops {
-            let (start, end, is_kernel) = trace.op_span(i as usize);
+        for i in ops() {
+            let (start, end, is_kernel) = trace.op_span(i);
             let d = end - start;
             if !is_kernel {
                 memop_sum += d;
@@ -81,7 +95,7 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
             }
             kernels += 1;
             kernel_sum += d;
-            let a = attr.launch[i as usize];
+            let a = attr.launch[i];
             if a != NONE {
                 let call = &trace.api[a as usize];
                 let api_d = call.end - call.start;
@@ -99,7 +113,7 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
             device,
             gpu: trace.info.gpus.iter().find(|g| g.device == device).map(|g| g.name.clone()).unwrap_or_default(),
             kernels,
-            memops: ops.len() as u64 - kernels,
+            memops: n_ops - kernels,
             first_start_ns: first,
             last_end_ns: last,
             span_ns: span,

@@ -122,8 +122,6 @@ pub struct ApiCall {
     pub global_tid: i64,
     /// Correlation id.
     pub correlation: i64,
-    /// Index of the API name (version suffix kept) in [`Trace::names`].
-    pub name: u32,
 }
 
 /// Push/pop or start/end style of an NVTX range.
@@ -729,10 +727,9 @@ fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, tra
     Ok(())
 }
 
-/// Rows of the CUDA API table kept for the launch join; `ApiCall::name` indexes `names` here.
+/// Rows of the CUDA API table kept for the launch join.
 struct ApiRead {
     calls: Vec<ApiCall>,
-    names: Vec<String>,
     rows: u64,
     backtrace: u64,
     /// Rows left out by the name filter.
@@ -752,8 +749,7 @@ fn read_api(
     let rd = Reader { conn: &conn, path, tables };
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
     let rcols = RUNTIME_COLUMNS;
-    let mut out = ApiRead { calls: Vec::new(), names: Vec::new(), rows: 0, backtrace: 0, skipped: 0 };
-    let mut name_idx: FxHashMap<Option<i64>, u32> = FxHashMap::default();
+    let mut out = ApiRead { calls: Vec::new(), rows: 0, backtrace: 0, skipped: 0 };
     rd.scan(rt, &rcols, "", |v| {
         out.rows += 1;
         if rd.int(v[5], rt, "eventClass")? == Some(EVENT_CLASS_BACKTRACE) {
@@ -772,15 +768,9 @@ fn read_api(
         if only.is_some_and(|o| !o.contains(&(process_key(global_tid), correlation))) {
             return Ok(());
         }
-        let n = name_idx.len() as u32;
-        let name = *name_idx.entry(name_id).or_insert(n);
-        if name == n {
-            out.names.push(name_id.map(|i| i.to_string()).unwrap_or_default());
-        }
-        out.calls.push(ApiCall { start: rd.req(v[0], rt, "start")?, end: rd.req(v[1], rt, "end")?, global_tid, correlation, name });
+        out.calls.push(ApiCall { start: rd.req(v[0], rt, "start")?, end: rd.req(v[1], rt, "end")?, global_tid, correlation });
         Ok(())
     })?;
-    // Local name slots hold the string id; the caller interns them.
     Ok(out)
 }
 
@@ -795,33 +785,26 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
             api.backtrace
         ));
     }
-    let op_keys = |t: &Trace| -> Vec<(i64, i64)> {
+    fn op_keys(t: &Trace) -> impl Iterator<Item = (i64, i64)> + '_ {
         t.kernels
             .iter()
             .map(|k| (process_key(k.global_pid), k.correlation))
             .chain(t.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
-            .collect()
-    };
-    let mut launch = lookup_launches(&api.calls, op_keys(trace).into_iter());
+    }
+    let mut launch = lookup_launches(&api.calls, op_keys(trace));
     // Safety net: a launch under a name the filter does not know. Read the API table again for those ops only.
     if api.skipped > 0 && launch.contains(&NONE) {
-        let keys = op_keys(trace);
         let missing: rustc_hash::FxHashSet<(i64, i64)> =
-            launch.iter().zip(&keys).filter(|(l, _)| **l == NONE).map(|(_, k)| *k).collect();
+            launch.iter().zip(op_keys(trace)).filter(|(l, _)| **l == NONE).map(|(_, k)| k).collect();
         let extra = read_api(path, &base.tables, None, Some(&missing))?;
         let offset = api.calls.len() as u32;
-        let name_offset = api.names.len() as u32;
-        let found = lookup_launches(&extra.calls, keys.into_iter());
+        let found = lookup_launches(&extra.calls, op_keys(trace));
         for (l, f) in launch.iter_mut().zip(found) {
             if *l == NONE && f != NONE {
                 *l = offset + f;
             }
         }
-        api.calls.extend(extra.calls.into_iter().map(|mut c| {
-            c.name += name_offset;
-            c
-        }));
-        api.names.extend(extra.names);
+        api.calls.extend(extra.calls);
     }
     // Keep only the calls that launched an op, in table order.
     let mut used = vec![NONE; api.calls.len()];
@@ -845,14 +828,6 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
         }
     }
     drop(used);
-    let names: Vec<u32> = api
-        .names
-        .iter()
-        .map(|sid| base.interner.intern_sid(&base.strings, sid.parse::<i64>().ok()))
-        .collect();
-    for c in &mut api.calls {
-        c.name = names[c.name as usize];
-    }
     trace.api = api.calls;
     base.launch = launch;
     Ok(())

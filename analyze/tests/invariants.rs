@@ -68,7 +68,7 @@ prop_compose! {
         t.names = vec!["gemm_a".into(), "rmsnorm_b".into(), "usilu_c".into(), "prefill".into(), "decode".into(), "decode_step".into(), "misc".into(), "cudaLaunchKernel".into()];
         let tid = |x: i64| (1i64 << 24) | (100 + x);
         for (i, (s, d, thread)) in calls.iter().enumerate() {
-            t.api.push(ApiCall { start: *s, end: s + d, global_tid: tid(*thread), correlation: i as i64, name: 7 });
+            t.api.push(ApiCall { start: *s, end: s + d, global_tid: tid(*thread), correlation: i as i64 });
         }
         for (s, d, dev, corr, name) in kernels {
             t.kernels.push(Kernel { start: s, end: s + d, device: dev as i32, stream: 0, correlation: corr, global_pid: 1 << 24, name: name.min(2), short_name: name.min(2), config: 0 });

@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
             0 => t.ranges.push(NvtxRange { start: a, end: a + b, open: false, global_tid: tid, cross_thread: c % 7 == 0, name: 1 + (c.rem_euclid(3) as u32), style: if c % 2 == 0 { RangeStyle::PushPop } else { RangeStyle::StartEnd } }),
             1 => {
                 corr += 1;
-                t.api.push(ApiCall { start: a, end: a + b.abs() % 50, global_tid: tid, correlation: corr, name: 4 });
+                t.api.push(ApiCall { start: a, end: a + b.abs() % 50, global_tid: tid, correlation: corr });
                 t.kernels.push(Kernel { start: a + 10, end: a + 10 + b.abs(), device: c.rem_euclid(2) as i32, stream: 0, correlation: corr, global_pid: 1 << 24, name: 0, short_name: 0, config: 0 });
             }
             2 => t.kernels.push(Kernel { start: a, end: a + b, device: 0, stream: 1, correlation: -c, global_pid: 1 << 24, name: 0, short_name: 0, config: 0 }),
