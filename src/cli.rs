@@ -67,6 +67,10 @@ pub enum BenchCommand {
         /// Where the generated exports are kept (reused when present).
         #[arg(long, default_value = "results/bench")]
         dir: PathBuf,
+        /// Measure with a warm page cache instead of dropping it before every step (dropping needs root; without
+        /// it the run says so and measures warm).
+        #[arg(long)]
+        warm: bool,
     },
     /// (internal) Run one measured step in this process and print its figures as JSON.
     #[command(hide = true)]
@@ -336,6 +340,8 @@ pub enum FormatArg {
     Csv,
     /// tables.json with every table.
     Json,
+    /// One Parquet file per table, with `trace_id` (and `gpu`) columns for querying many exports together.
+    Parquet,
 }
 
 /// `analyze` arguments.
@@ -351,9 +357,13 @@ pub struct AnalyzeArgs {
     /// Output folder. Default is `results/analysis/<input file stem>/`.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
-    /// Table formats to write (comma-separated). report.md is always written. Default is `csv,json`.
+    /// Table formats to write (comma-separated: csv, json, parquet). report.md is always written.
     #[arg(long, value_delimiter = ',', default_value = "csv,json")]
     pub format: Vec<FormatArg>,
+    /// Value of the `trace_id` column of the Parquet tables (default: the input's file name without extension).
+    /// Give each export of a fleet a distinct id to query their tables together.
+    #[arg(long)]
+    pub trace_id: Option<String>,
     /// NVTX range names that mark phases (comma-separated). Default is `prefill,decode`.
     #[arg(long, value_delimiter = ',', default_value = "prefill,decode")]
     pub phases: Vec<String>,
@@ -390,6 +400,7 @@ pub struct AnalyzeConfig {
     pub ncu: Vec<PathBuf>,
     pub out: PathBuf,
     pub formats: Vec<analyze::Format>,
+    pub trace_id: String,
     pub options: analyze::Options,
     pub top: usize,
     pub quiet: bool,
@@ -404,7 +415,7 @@ impl AnalyzeArgs {
             .map(|s| s.to_string_lossy().into_owned())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| anyhow::anyhow!("'{}' has no file name; give the path of an nsys export", self.input.display()))?;
-        let out = self.out.unwrap_or_else(|| PathBuf::from("results").join("analysis").join(stem));
+        let out = self.out.unwrap_or_else(|| PathBuf::from("results").join("analysis").join(&stem));
         let phases: Vec<String> = self.phases.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
         if self.top == 0 {
             anyhow::bail!("--top must be at least 1");
@@ -424,10 +435,17 @@ impl AnalyzeArgs {
             .map(|f| match f {
                 FormatArg::Csv => analyze::Format::Csv,
                 FormatArg::Json => analyze::Format::Json,
+                FormatArg::Parquet => analyze::Format::Parquet,
             })
             .collect();
+        formats.sort_by_key(|f| *f as u8);
         formats.dedup();
-        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, options, top: self.top, quiet: self.quiet })
+        let trace_id = match self.trace_id {
+            Some(t) if t.trim().is_empty() => anyhow::bail!("--trace-id must not be empty"),
+            Some(t) => t,
+            None => stem.clone(),
+        };
+        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet })
     }
 }
 

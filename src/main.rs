@@ -78,11 +78,29 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        cli::BenchCommand::Analyze { from, sizes, dir } => {
+        cli::BenchCommand::Analyze { from, sizes, dir, warm } => {
             let from = from.unwrap_or_else(|| std::path::PathBuf::from("../shared/realdata/MohanadOdema+DLProf/nsys_profile.sqlite"));
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create --dir {}", dir.display()))?;
             let exe = std::env::current_exe()?;
+            // Cold runs: write back and drop the page cache before every measured step.
+            let mut cold = !warm;
+            if cold {
+                let dropped = std::process::Command::new("sync").status().is_ok_and(|s| s.success())
+                    && std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok();
+                if !dropped {
+                    eprintln!("cannot drop the page cache (needs root): measuring with a warm cache");
+                    cold = false;
+                }
+            }
+            let drop_cache = || {
+                if cold {
+                    let _ = std::process::Command::new("sync").status();
+                    let _ = std::fs::write("/proc/sys/vm/drop_caches", "3");
+                }
+            };
+            println!("page cache: {}", if cold { "cold (dropped before each step)" } else { "warm" });
             let run = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+                drop_cache();
                 let o = std::process::Command::new(&exe).args(["bench", "run-one", mode]).arg(file).arg("--out").arg(dir.join("analysis")).output()?;
                 if !o.status.success() {
                     anyhow::bail!("bench {mode} failed on {}: {}", file.display(), String::from_utf8_lossy(&o.stderr).trim());
@@ -97,6 +115,9 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     eprintln!("building {} ...", file.display());
                     analyze::bench::make_trace(&from, n, &file)?;
                 }
+                if !cold {
+                    run("scan", &file)?; // warm-up read, not measured
+                }
                 let a = run("scan", &file)?;
                 let b = run("analyze", &file)?;
                 let (wa, wb) = (a["wall_s"].as_f64().unwrap_or(0.0), b["wall_s"].as_f64().unwrap_or(0.0));
@@ -104,7 +125,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     "{:>10}  {:>10.3} {:>9.2} {:>10.1}  {:>10.3} {:>9.2} {:>10.1}  {:>6.2}",
                     b["rows"], wa, a["cpu_s"].as_f64().unwrap_or(0.0), a["peak_rss_mb"].as_f64().unwrap_or(0.0), wb, b["cpu_s"].as_f64().unwrap_or(0.0), b["peak_rss_mb"].as_f64().unwrap_or(0.0), wb / wa.max(1e-9)
                 );
-                results.push(serde_json::json!({"kernels_requested": n, "scan": a, "analyze": b, "ratio": wb / wa.max(1e-9)}));
+                results.push(serde_json::json!({"kernels_requested": n, "cache": if cold { "cold" } else { "warm" }, "file_bytes": std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0), "scan": a, "analyze": b, "ratio": wb / wa.max(1e-9)}));
             }
             std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(&results)? + "\n")?;
             println!("wrote {}", dir.join("bench.json").display());
@@ -225,7 +246,7 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
         analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)))
     };
-    analyze::write_tables(&tables, &cfg.out, &cfg.formats)?;
+    analyze::write_tables_as(&tables, &cfg.out, &cfg.formats, &cfg.trace_id)?;
     let opts = reports::ReportOptions::with_top(cfg.top);
     let md = reports::run::analysis_markdown(&tables, &cfg.out, &opts).map_err(anyhow::Error::msg)?;
     let report = cfg.out.join("report.md");

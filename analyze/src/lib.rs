@@ -26,6 +26,7 @@ pub mod kernels;
 pub mod memory;
 pub mod ncu;
 pub mod nvtx;
+pub mod parquet;
 pub mod stats;
 pub mod tables;
 pub mod timeline;
@@ -61,6 +62,8 @@ pub enum Format {
     Csv,
     /// `tables.json` with every table.
     Json,
+    /// One Parquet file per table (see [`parquet`]).
+    Parquet,
 }
 
 /// Runs every analysis on a loaded trace.
@@ -179,8 +182,14 @@ pub const CSV_FILES: [(&str, &[&str]); 6] = [
     ("gaps.csv", &["device", "rank", "start_ns", "end_ns", "gap_ns", "before", "after"]),
 ];
 
-/// Writes the tables into `dir` (created if needed) in the given formats.
+/// Writes the tables into `dir` (created if needed) in the given formats; the Parquet `trace_id` is the input's
+/// file name without extension.
 pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
+    write_tables_as(t, dir, formats, &parquet::default_trace_id(Path::new(&t.info.file)))
+}
+
+/// [`write_tables`] with the `trace_id` of the Parquet tables given.
+pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &str) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
     if formats.contains(&Format::Csv) {
         let nsys_tables: &[(&str, &[&str])] = if t.input_kind == "ncu" { &[] } else { &CSV_FILES };
@@ -208,6 +217,9 @@ pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
             let path = dir.join("traffic.csv");
             write_atomic(&path, &csv_bytes(&t.traffic, &path, &[])?)?;
         }
+    }
+    if formats.contains(&Format::Parquet) {
+        parquet::write_parquet(t, dir, trace_id)?;
     }
     if formats.contains(&Format::Json) {
         let path = dir.join("tables.json");

@@ -1,0 +1,76 @@
+//! The streaming loader (`load_attributed`: NVTX rows swept as they come out of SQLite, API table on a second
+//! thread) must give exactly the tables of the in-memory path (`load` + `Attribution::build`, which sorts every
+//! range first), on every real export, on the synthetic edge cases, and on copies whose NVTX rows are stored out
+//! of time order (which makes the streaming loader fall back to sorting).
+
+mod common;
+
+use std::path::Path;
+
+use latency_anatomy_analyze::{analyze_file, analyze_trace, trace, Options, Tables};
+
+fn json(t: &Tables) -> serde_json::Value {
+    let mut v = serde_json::to_value(t).unwrap();
+    v["info"]["file"] = serde_json::Value::Null;
+    v
+}
+
+fn same_both_ways(file: &Path) -> Tables {
+    let opts = Options::default();
+    let streamed = analyze_file(file, &opts).unwrap();
+    let in_memory = analyze_trace(&trace::load(file).unwrap(), &opts);
+    assert_eq!(json(&streamed), json(&in_memory), "{}", file.display());
+    streamed
+}
+
+/// A copy of `src` whose NVTX rows are stored in descending start order.
+fn reversed_copy(src: &Path, dir: &Path) -> std::path::PathBuf {
+    let out = dir.join(format!("rev_{}.sqlite", src.parent().unwrap().file_name().unwrap().to_string_lossy()));
+    std::fs::copy(src, &out).unwrap();
+    let mut perm = std::fs::metadata(&out).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&out, perm).unwrap();
+    let c = rusqlite::Connection::open(&out).unwrap();
+    c.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         CREATE TEMP TABLE n AS SELECT * FROM NVTX_EVENTS;
+         DELETE FROM NVTX_EVENTS;
+         INSERT INTO NVTX_EVENTS SELECT * FROM temp.n ORDER BY start DESC;",
+    )
+    .unwrap();
+    out
+}
+
+#[test]
+fn streaming_equals_in_memory_on_every_real_export() {
+    let Some(dir) = common::realdata_or_skip("streaming") else { return };
+    let files = common::sqlite_files(&dir);
+    assert_eq!(files.len(), 12);
+    for f in &files {
+        same_both_ways(f);
+    }
+}
+
+#[test]
+fn out_of_order_nvtx_rows_give_the_same_tables() {
+    let Some(dir) = common::realdata_or_skip("streaming") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    for rel in ["MohanadOdema+DLProf/nsys_profile.sqlite", "NVIDIA+Fuser/ee4fcf30/report1.sqlite", "LeiWang1999+memfusion_artifact/report1.sqlite"] {
+        let src = dir.join(rel);
+        let rev = reversed_copy(&src, tmp.path());
+        let a = same_both_ways(&rev);
+        let b = analyze_file(&src, &Options::default()).unwrap();
+        assert_eq!(json(&a), json(&b), "{rel}: row order must not matter");
+        assert!(a.summary.attributed_ns > 0, "{rel}: the check is only meaningful with attributed kernels");
+    }
+}
+
+#[test]
+fn synthetic_edge_cases_stream_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("s.sqlite");
+    rusqlite::Connection::open(&p).unwrap().execute_batch(include_str!("data/synthetic.sql")).unwrap();
+    let t = same_both_ways(&p);
+    assert!(t.info.notes.iter().any(|n| n.contains("never closed")));
+}
