@@ -71,6 +71,9 @@ pub enum BenchCommand {
         /// it the run says so and measures warm).
         #[arg(long)]
         warm: bool,
+        /// Runs of each step per size; the run with the median wall time is reported.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        runs: u32,
     },
     /// (internal) Run one measured step in this process and print its figures as JSON.
     #[command(hide = true)]
@@ -377,6 +380,9 @@ pub struct AnalyzeArgs {
     /// Do not print the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print each loading step with its timing on stderr (by default only when stderr is a terminal).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// `report` arguments.
@@ -404,6 +410,7 @@ pub struct AnalyzeConfig {
     pub options: analyze::Options,
     pub top: usize,
     pub quiet: bool,
+    pub verbose: bool,
 }
 
 impl AnalyzeArgs {
@@ -445,7 +452,7 @@ impl AnalyzeArgs {
             Some(t) => t,
             None => stem.clone(),
         };
-        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet })
+        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet, verbose: self.verbose })
     }
 }
 

@@ -78,7 +78,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        cli::BenchCommand::Analyze { from, sizes, dir, warm } => {
+        cli::BenchCommand::Analyze { from, sizes, dir, warm, runs } => {
             let from = from.unwrap_or_else(|| std::path::PathBuf::from("../shared/realdata/MohanadOdema+DLProf/nsys_profile.sqlite"));
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create --dir {}", dir.display()))?;
             let exe = std::env::current_exe()?;
@@ -98,14 +98,26 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     let _ = std::fs::write("/proc/sys/vm/drop_caches", "3");
                 }
             };
-            println!("page cache: {}", if cold { "cold (dropped before each step)" } else { "warm" });
-            let run = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+            println!("page cache: {}; median of {runs} run(s) per step", if cold { "cold (dropped before each step)" } else { "warm" });
+            let run_once = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
                 drop_cache();
                 let o = std::process::Command::new(&exe).args(["bench", "run-one", mode]).arg(file).arg("--out").arg(dir.join("analysis")).output()?;
                 if !o.status.success() {
                     anyhow::bail!("bench {mode} failed on {}: {}", file.display(), String::from_utf8_lossy(&o.stderr).trim());
                 }
                 Ok(serde_json::from_slice(&o.stdout)?)
+            };
+            // `runs` runs of a step; the one with the median wall time stands for it.
+            let run = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
+                let mut all = Vec::new();
+                for _ in 0..runs {
+                    all.push(run_once(mode, file)?);
+                }
+                all.sort_by(|a, b| a["wall_s"].as_f64().unwrap_or(0.0).total_cmp(&b["wall_s"].as_f64().unwrap_or(0.0)));
+                let walls: Vec<f64> = all.iter().map(|r| r["wall_s"].as_f64().unwrap_or(0.0)).collect();
+                let mut m = all.swap_remove(all.len() / 2);
+                m["wall_s_all"] = serde_json::json!(walls);
+                Ok(m)
             };
             println!("{:>10}  {:>10} {:>9} {:>10}  {:>10} {:>9} {:>10}  {:>6}", "kernels", "scan s", "cpu s", "RSS MB", "analyze s", "cpu s", "RSS MB", "b/a");
             let mut results = Vec::new();
@@ -116,7 +128,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     analyze::bench::make_trace(&from, n, &file)?;
                 }
                 if !cold {
-                    run("scan", &file)?; // warm-up read, not measured
+                    run_once("scan", &file)?; // warm-up read, not measured
                 }
                 let a = run("scan", &file)?;
                 let b = run("analyze", &file)?;
@@ -242,7 +254,14 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     } else {
         let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
         let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
-        let (trace, attr) = analyze::trace::load_attributed(&sqlite, &cfg.options.phases)?;
+        use std::io::IsTerminal;
+        let show = !cfg.quiet && (cfg.verbose || std::io::stderr().is_terminal());
+        let progress = |msg: &str| {
+            if show {
+                eprintln!("  {msg}");
+            }
+        };
+        let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
         analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)))
     };

@@ -8,17 +8,11 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+mod common;
+use common::nsys;
+
 fn bin() -> Command {
     Command::cargo_bin("latency-anatomy").unwrap()
-}
-
-fn nsys() -> Option<PathBuf> {
-    let p = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("nsys")).find(|p| p.is_file()));
-    if p.is_none() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "`nsys` is not on PATH; CI must install Nsight Systems");
-        eprintln!("SKIPPED: `nsys` is not on PATH (install Nsight Systems as .ci/run does)");
-    }
-    p
 }
 
 const SMALL: &[&str] = &[

@@ -1,37 +1,17 @@
 //! End-to-end tests of the `latency-anatomy` binary: real exports, bad inputs, `.nsys-rep` input made by a
 //! real `nsys profile`, and re-rendering a report from its tables.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+mod common;
+use common::{nsys, realdata};
+
 fn bin() -> Command {
     Command::cargo_bin("latency-anatomy").unwrap()
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn realdata() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(!in_ci(), "../shared/realdata is missing; CI must have it");
-    eprintln!("SKIPPED: ../shared/realdata is missing (the real nsys exports beside the checkout)");
-    None
-}
-
-fn nsys() -> Option<PathBuf> {
-    let p = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("nsys")).find(|p| p.is_file()));
-    if p.is_none() {
-        assert!(!in_ci(), "`nsys` is not on PATH; CI must install Nsight Systems");
-        eprintln!("SKIPPED: `nsys` is not on PATH (install Nsight Systems as .ci/run does)");
-    }
-    p
 }
 
 /// Runs the binary on `input`, expecting failure; returns stderr. Checks the contract for bad input:

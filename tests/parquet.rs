@@ -3,24 +3,13 @@
 //! every table must have the documented schema.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn realdata() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(!in_ci(), "../shared/realdata is missing; CI must have it");
-    eprintln!("SKIPPED: ../shared/realdata is missing");
-    None
-}
+mod common;
+use common::{in_ci, realdata};
 
 fn has_duckdb() -> bool {
     let ok = StdCommand::new("python3").args(["-c", "import duckdb"]).status().is_ok_and(|s| s.success());

@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use crate::trace::{RangeStyle, Trace};
 
 /// "No value" in the `u32` index columns.
@@ -132,7 +134,7 @@ const UNSET: u8 = u8::MAX;
 pub struct Sweep<'t> {
     trace: &'t Trace,
     launch: Vec<u32>,
-    threads: HashMap<i64, Thread>,
+    threads: FxHashMap<i64, Thread>,
     aggs: Vec<RangeAgg>,
     innermost: Vec<u32>,
     phase: Vec<u8>,
@@ -148,7 +150,7 @@ pub struct Sweep<'t> {
 /// The launching API call of every op (index into `Trace::api`, [`NONE`] when none): the first call with the
 /// op's process and correlation id.
 pub fn launches(trace: &Trace) -> Vec<u32> {
-    let mut by_corr: HashMap<(i64, i64), u32> = HashMap::with_capacity(trace.api.len());
+    let mut by_corr: FxHashMap<(i64, i64), u32> = FxHashMap::default();
     for (i, a) in trace.api.iter().enumerate() {
         by_corr.entry((crate::trace::process_key(a.global_tid), a.correlation)).or_insert(i as u32);
     }
@@ -169,14 +171,14 @@ impl<'t> Sweep<'t> {
     pub fn new(trace: &'t Trace, launch: Vec<u32>, n_phases: usize, max_ts: Option<i64>) -> Sweep<'t> {
         let n = trace.n_ops();
         assert_eq!(launch.len(), n, "one launch entry per op");
-        let mut threads: HashMap<i64, Thread> = HashMap::new();
+        let mut threads: FxHashMap<i64, Thread> = FxHashMap::default();
         for (op, &l) in launch.iter().enumerate() {
             if l != NONE {
                 threads.entry(trace.api[l as usize].global_tid).or_default().calls.push(op as u32);
             }
         }
         for th in threads.values_mut() {
-            th.calls.sort_by_key(|&op| (trace.api[launch[op as usize] as usize].start, op));
+            th.calls.sort_unstable_by_key(|&op| (trace.api[launch[op as usize] as usize].start, op));
             th.last_start = i64::MIN;
         }
         Sweep {

@@ -199,7 +199,8 @@ pub struct Trace {
     pub memops: Vec<MemOp>,
     /// CUDA API calls that launched a kernel, memcpy or memset (without backtrace duplicates).
     pub api: Vec<ApiCall>,
-    /// Rows of the API table read (all of them, launches or not).
+    /// Rows of the API table read (those that can launch GPU work, or all of them when some op's launch was not
+    /// among those).
     pub api_rows: u64,
     /// NVTX ranges ([`load`] keeps them; [`load_attributed`] streams them into the attribution instead).
     pub ranges: Vec<NvtxRange>,
@@ -528,7 +529,7 @@ pub const READ_SET: [(&str, &[&str]); 7] = [
 /// Loads everything the analyses need from the export at `path`, NVTX ranges included (kept in
 /// [`Trace::ranges`]). For large exports prefer [`load_attributed`], which streams the NVTX table.
 pub fn load(path: &Path) -> Result<Trace> {
-    let mut base = load_ops(path)?;
+    let mut base = load_ops(path, &|_| {})?;
     let rd = Reader { conn: &base.conn, path, tables: &base.tables };
     let mut names = NvtxNames::default();
     let mut ranges: Vec<NvtxRange> = Vec::new();
@@ -566,7 +567,16 @@ pub fn load(path: &Path) -> Result<Trace> {
 /// with the number of GPU ops, not with the number of ranges. Kernel/memory tables and the CUDA API table are
 /// read on two threads.
 pub fn load_attributed(path: &Path, phases: &[String]) -> Result<(Trace, Attribution)> {
-    let mut base = load_ops(path)?;
+    load_attributed_with(path, phases, &|_| {})
+}
+
+/// Progress messages of a long load: one line per finished step (`"12,345 kernels … (1.2 s)"`).
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// [`load_attributed`], telling `progress` what each step did and how long it took.
+pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'_>) -> Result<(Trace, Attribution)> {
+    let mut base = load_ops(path, progress)?;
+    let t = std::time::Instant::now();
     let launch = std::mem::take(&mut base.launch);
     let rd = Reader { conn: &base.conn, path, tables: &base.tables };
     let mut names = NvtxNames::default();
@@ -601,6 +611,13 @@ pub fn load_attributed(path: &Path, phases: &[String]) -> Result<(Trace, Attribu
     };
     let interner = &base.interner;
     let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, interner));
+    progress(&format!(
+        "NVTX: {} ranges ({} names) streamed and attributed{} ({:.1} s)",
+        group(attr.range_instances),
+        attr.range_names.len(),
+        if failed { ", after sorting (rows out of time order)" } else { "" },
+        t.elapsed().as_secs_f64()
+    ));
     let mut trace = base.trace;
     counts.notes(&mut trace.info.notes);
     trace.names = base.interner.names;
@@ -624,7 +641,21 @@ fn is_launch_name(name: &str) -> bool {
     ["launch", "memcpy", "memset", "graph", "prefetch"].iter().any(|p| n.contains(p))
 }
 
-fn load_ops(path: &Path) -> Result<Base> {
+/// `1234567` as `1,234,567`.
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn load_ops(path: &Path, progress: Progress<'_>) -> Result<Base> {
+    let t0 = std::time::Instant::now();
     let conn = open(path)?;
     let tables: HashSet<String> = {
         let mut stmt = conn
@@ -661,15 +692,40 @@ fn load_ops(path: &Path) -> Result<Base> {
             strings.map.iter().filter(|(_, v)| is_launch_name(v)).map(|(k, _)| *k).collect();
         // The CUDA API table (usually the largest) is read on a second thread while this one reads the GPU ops.
         let (ops, api) = std::thread::scope(|s| {
-            let h = s.spawn(|| read_api(path, &tables, Some(&launch_like), None));
+            let h = s.spawn(|| {
+                let api = read_api(path, &tables, Some(&launch_like), None);
+                if let Ok(a) = &api {
+                    progress(&format!(
+                        "CUDA API: {} rows that can launch GPU work read ({:.1} s)",
+                        group(a.rows),
+                        t0.elapsed().as_secs_f64()
+                    ));
+                }
+                api
+            });
             let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
+            if ops.is_ok() {
+                progress(&format!(
+                    "GPU ops: {} kernels, {} memcpy/memset read ({:.1} s)",
+                    group(trace.kernels.len() as u64),
+                    group(trace.memops.len() as u64),
+                    t0.elapsed().as_secs_f64()
+                ));
+            }
             (ops, h.join())
         });
         ops?;
         api.map_err(|_| AnalyzeError::Corrupt { path: path.to_path_buf(), detail: "the CUDA API reader failed".into() })??
     };
     let mut base = Base { conn, tables, strings, interner, trace, launch: Vec::new() };
+    let t = std::time::Instant::now();
     join_launches(path, &mut base, api)?;
+    progress(&format!(
+        "launch join: {} of {} ops matched to their API call ({:.1} s)",
+        group(base.launch.iter().filter(|&&l| l != NONE).count() as u64),
+        group(base.launch.len() as u64),
+        t.elapsed().as_secs_f64()
+    ));
     base.trace.sanitize();
     Ok(base)
 }
@@ -730,15 +786,17 @@ fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, tra
 /// Rows of the CUDA API table kept for the launch join.
 struct ApiRead {
     calls: Vec<ApiCall>,
+    /// Rows read (after the SQL filter).
     rows: u64,
     backtrace: u64,
-    /// Rows left out by the name filter.
-    skipped: u64,
+    /// Rows were left out by the launch-name filter (in SQL), so a call under an unexpected name may be missing.
+    filtered: bool,
 }
 
 /// Reads the CUDA API table on its own connection: runtime (eventClass 0) and driver (1) calls, without the
-/// backtrace duplicates (67). With `launch_like`, only calls with such a name id (or none) are kept; with `only`,
-/// only calls whose (process, correlation) is in it.
+/// backtrace duplicates (67). With `launch_like`, SQLite itself skips the calls whose name id is not in it (most
+/// API rows are synchronizations, queries and allocations: they are never decoded); with `only`, only calls whose
+/// (process, correlation) is in it are kept.
 fn read_api(
     path: &Path,
     tables: &HashSet<String>,
@@ -749,19 +807,24 @@ fn read_api(
     let rd = Reader { conn: &conn, path, tables };
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
     let rcols = RUNTIME_COLUMNS;
-    let mut out = ApiRead { calls: Vec::new(), rows: 0, backtrace: 0, skipped: 0 };
-    rd.scan(rt, &rcols, "", |v| {
+    let mut out = ApiRead { calls: Vec::new(), rows: 0, backtrace: 0, filtered: false };
+    let mut filter = String::new();
+    if let Some(set) = launch_like {
+        let present = if rd.has(rt) { rd.columns(rt)? } else { HashSet::new() };
+        if present.contains("nameId") {
+            let mut ids: Vec<i64> = set.iter().copied().collect();
+            ids.sort_unstable();
+            let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+            let backtrace = if present.contains("eventClass") { format!(" OR \"eventClass\" = {EVENT_CLASS_BACKTRACE}") } else { String::new() };
+            filter = format!("WHERE \"nameId\" IS NULL OR \"nameId\" IN ({list}){backtrace}");
+            out.filtered = true;
+        }
+    }
+    rd.scan(rt, &rcols, &filter, |v| {
         out.rows += 1;
         if rd.int(v[5], rt, "eventClass")? == Some(EVENT_CLASS_BACKTRACE) {
             out.backtrace += 1;
             return Ok(());
-        }
-        let name_id = rd.int(v[4], rt, "nameId")?;
-        if let (Some(set), Some(id)) = (launch_like, name_id) {
-            if !set.contains(&id) {
-                out.skipped += 1;
-                return Ok(());
-            }
         }
         let global_tid = rd.int(v[2], rt, "globalTid")?.unwrap_or(0);
         let correlation = rd.int(v[3], rt, "correlationId")?.unwrap_or(-1);
@@ -792,11 +855,12 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
             .chain(t.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
     }
     let mut launch = lookup_launches(&api.calls, op_keys(trace));
-    // Safety net: a launch under a name the filter does not know. Read the API table again for those ops only.
-    if api.skipped > 0 && launch.contains(&NONE) {
+    // Safety net: a launch under a name the filter does not know. Read the whole API table again for those ops.
+    if api.filtered && launch.contains(&NONE) {
         let missing: rustc_hash::FxHashSet<(i64, i64)> =
             launch.iter().zip(op_keys(trace)).filter(|(l, _)| **l == NONE).map(|(_, k)| k).collect();
         let extra = read_api(path, &base.tables, None, Some(&missing))?;
+        trace.api_rows = extra.rows;
         let offset = api.calls.len() as u32;
         let found = lookup_launches(&extra.calls, op_keys(trace));
         for (l, f) in launch.iter_mut().zip(found) {

@@ -74,3 +74,25 @@ fn synthetic_edge_cases_stream_the_same() {
     let t = same_both_ways(&p);
     assert!(t.info.notes.iter().any(|n| n.contains("never closed")));
 }
+
+#[test]
+fn a_launch_under_an_unexpected_api_name_is_still_found() {
+    // The loader keeps only API calls whose name can launch GPU work (launch/memcpy/memset/graph...); a kernel
+    // launched by a call with another name must still be joined, through a second read of the API table.
+    let tmp = tempfile::tempdir().unwrap();
+    let base_sql = include_str!("data/synthetic.sql");
+    let mut sql = base_sql.to_string();
+    sql.push_str("INSERT INTO StringIds VALUES (60, 'cuMysteryEnqueue_v1');\n");
+    sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (500, 510, 0, (100 << 24) | 100, 77, 60, 0, NULL);\n"); // inside prefill
+    sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (5000, 5100, 0, 1, 7, 77, 100 << 24, 2, 2, 1, 1, 1, 1, 1, 1);\n");
+    let base = tmp.path().join("base.sqlite");
+    rusqlite::Connection::open(&base).unwrap().execute_batch(base_sql).unwrap();
+    let with = tmp.path().join("with.sqlite");
+    rusqlite::Connection::open(&with).unwrap().execute_batch(&sql).unwrap();
+    let a = same_both_ways(&base);
+    let b = same_both_ways(&with);
+    assert_eq!(b.summary.kernels, a.summary.kernels + 1);
+    assert_eq!(b.summary.kernels_with_launch, a.summary.kernels_with_launch + 1);
+    let incl = |t: &Tables| t.nvtx_ranges.iter().find(|r| r.range == "latency_anatomy:prefill").unwrap().gpu_inclusive_ns;
+    assert_eq!(incl(&b), incl(&a) + 100);
+}
