@@ -171,14 +171,51 @@ impl<'t> Sweep<'t> {
     pub fn new(trace: &'t Trace, launch: Vec<u32>, n_phases: usize, max_ts: Option<i64>) -> Sweep<'t> {
         let n = trace.n_ops();
         assert_eq!(launch.len(), n, "one launch entry per op");
-        let mut threads: FxHashMap<i64, Thread> = FxHashMap::default();
-        for (op, &l) in launch.iter().enumerate() {
+        // Ops grouped by launching call (a counting sort on the call index), then per thread in call order: the
+        // API table is stored in time order, so a thread's calls usually come out sorted and need no sort.
+        let mut first = vec![0u32; trace.api.len() + 1];
+        for &l in &launch {
             if l != NONE {
-                threads.entry(trace.api[l as usize].global_tid).or_default().calls.push(op as u32);
+                first[l as usize + 1] += 1;
             }
         }
+        for i in 1..first.len() {
+            first[i] += first[i - 1];
+        }
+        let mut by_call = vec![0u32; *first.last().unwrap_or(&0) as usize];
+        let mut fill = first.clone();
+        for (op, &l) in launch.iter().enumerate() {
+            if l != NONE {
+                by_call[fill[l as usize] as usize] = op as u32;
+                fill[l as usize] += 1;
+            }
+        }
+        drop(fill);
+        let mut index: FxHashMap<i64, usize> = FxHashMap::default();
+        let mut list: Vec<(i64, Thread)> = Vec::new();
+        let mut last: Option<(i64, usize)> = None;
+        for (a, call) in trace.api.iter().enumerate() {
+            let ops = &by_call[first[a] as usize..first[a + 1] as usize];
+            if ops.is_empty() {
+                continue;
+            }
+            let i = match last {
+                Some((tid, i)) if tid == call.global_tid => i,
+                _ => *index.entry(call.global_tid).or_insert_with(|| {
+                    list.push((call.global_tid, Thread::default()));
+                    list.len() - 1
+                }),
+            };
+            list[i].1.calls.extend_from_slice(ops);
+            last = Some((call.global_tid, i));
+        }
+        drop((first, by_call, index));
+        let mut threads: FxHashMap<i64, Thread> = list.into_iter().collect();
+        let call_start = |op: u32| trace.api[launch[op as usize] as usize].start;
         for th in threads.values_mut() {
-            th.calls.sort_unstable_by_key(|&op| (trace.api[launch[op as usize] as usize].start, op));
+            if !th.calls.windows(2).all(|w| call_start(w[0]) <= call_start(w[1])) {
+                th.calls.sort_unstable_by_key(|&op| (call_start(op), op));
+            }
             th.last_start = i64::MIN;
         }
         Sweep {
