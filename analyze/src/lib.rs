@@ -26,6 +26,7 @@ pub mod kernels;
 pub mod memory;
 pub mod ncu;
 pub mod nvtx;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod stats;
 pub mod tables;
@@ -62,7 +63,7 @@ pub enum Format {
     Csv,
     /// `tables.json` with every table.
     Json,
-    /// One Parquet file per table (see [`parquet`]).
+    /// One Parquet file per table (see the `parquet` module; needs the `parquet` feature, on by default).
     Parquet,
 }
 
@@ -85,11 +86,12 @@ pub fn analyze_attributed(
     opts: &Options,
     ncu: Option<(&str, &ncu::csv::NcuFile)>,
 ) -> Tables {
-    let kernels = kernels::kernel_table(trace);
-    let nvtx_ranges = nvtx::range_table(attr);
-    let classes = classes::class_table(trace, attr, &opts.phases);
-    let memory = memory::memory_table(trace);
-    let (timeline, gaps) = timeline::timeline_tables(trace, attr);
+    // The per-op passes are independent: the timeline (the largest) runs on a second thread.
+    let ((kernels, classes, memory), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
+        let h = s.spawn(|| (nvtx::range_table(attr), timeline::timeline_tables(trace, attr)));
+        let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace));
+        (here, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
 
     let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
     let n_kernels = trace.kernels.len();
@@ -185,7 +187,8 @@ pub const CSV_FILES: [(&str, &[&str]); 6] = [
 /// Writes the tables into `dir` (created if needed) in the given formats; the Parquet `trace_id` is the input's
 /// file name without extension.
 pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
-    write_tables_as(t, dir, formats, &parquet::default_trace_id(Path::new(&t.info.file)))
+    let stem = Path::new(&t.info.file).file_stem().map(|s| s.to_string_lossy().into_owned());
+    write_tables_as(t, dir, formats, stem.as_deref().unwrap_or("trace"))
 }
 
 /// [`write_tables`] with the `trace_id` of the Parquet tables given.
@@ -219,7 +222,13 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
         }
     }
     if formats.contains(&Format::Parquet) {
+        #[cfg(feature = "parquet")]
         parquet::write_parquet(t, dir, trace_id)?;
+        #[cfg(not(feature = "parquet"))]
+        return Err(AnalyzeError::Serialize {
+            path: dir.to_path_buf(),
+            detail: format!("this build has no Parquet support (trace {trace_id}); build with the `parquet` feature"),
+        });
     }
     if formats.contains(&Format::Json) {
         let path = dir.join("tables.json");

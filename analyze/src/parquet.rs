@@ -109,8 +109,3 @@ pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<()> {
     }
     Ok(())
 }
-
-/// The default trace id of an input file: its file name without the extension.
-pub fn default_trace_id(input: &Path) -> String {
-    input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "trace".into())
-}
