@@ -150,18 +150,7 @@ pub struct Sweep<'t> {
 /// The launching API call of every op (index into `Trace::api`, [`NONE`] when none): the first call with the
 /// op's process and correlation id.
 pub fn launches(trace: &Trace) -> Vec<u32> {
-    let mut by_corr: FxHashMap<(i64, i64), u32> = FxHashMap::default();
-    for (i, a) in trace.api.iter().enumerate() {
-        by_corr.entry((crate::trace::process_key(a.global_tid), a.correlation)).or_insert(i as u32);
-    }
-    let mut out = Vec::with_capacity(trace.n_ops());
-    for k in &trace.kernels {
-        out.push(by_corr.get(&(crate::trace::process_key(k.global_pid), k.correlation)).copied().unwrap_or(NONE));
-    }
-    for m in &trace.memops {
-        out.push(by_corr.get(&(crate::trace::process_key(m.global_pid), m.correlation)).copied().unwrap_or(NONE));
-    }
-    out
+    crate::trace::lookup_launches(&trace.api, trace.op_keys())
 }
 
 impl<'t> Sweep<'t> {
@@ -233,6 +222,11 @@ impl<'t> Sweep<'t> {
             instances: 0,
             scratch: Vec::new(),
         }
+    }
+
+    /// Gives back the launch table (to start over with another sweep after [`NeedSorted`]).
+    pub fn into_launch(self) -> Vec<u32> {
+        self.launch
     }
 
     /// Notes a timestamp of the NVTX table (every row, ranges or not): the last one ends never-closed ranges.

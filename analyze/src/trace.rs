@@ -235,6 +235,14 @@ impl Trace {
         &self.names[idx as usize]
     }
 
+    /// (process key, correlation id) of every op, kernels first: what joins an op to its launching API call.
+    pub fn op_keys(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.kernels
+            .iter()
+            .map(|k| (process_key(k.global_pid), k.correlation))
+            .chain(self.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
+    }
+
     /// Number of GPU ops: kernels, then memory operations.
     pub fn n_ops(&self) -> usize {
         self.kernels.len() + self.memops.len()
@@ -582,7 +590,7 @@ pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'
     let mut names = NvtxNames::default();
     let trace = &base.trace;
     // First try: stream rows straight into the sweep (real exports are sorted by start).
-    let mut sweep = Sweep::new(trace, launch.clone(), phases.len(), None);
+    let mut sweep = Sweep::new(trace, launch, phases.len(), None);
     let mut failed = false;
     let mut counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, phases, |r| {
         if sweep.push(r).is_err() {
@@ -596,7 +604,7 @@ pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'
     } else {
         // Out of order (or a never-closed range whose end matters before the table's end is known): read the
         // ranges into memory, sort them, and replay them with the last timestamp known.
-        drop(sweep);
+        let launch = sweep.into_launch();
         let mut all: Vec<RangeIn> = Vec::new();
         counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, phases, |r| {
             all.push(r);
@@ -848,21 +856,15 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
             api.backtrace
         ));
     }
-    fn op_keys(t: &Trace) -> impl Iterator<Item = (i64, i64)> + '_ {
-        t.kernels
-            .iter()
-            .map(|k| (process_key(k.global_pid), k.correlation))
-            .chain(t.memops.iter().map(|m| (process_key(m.global_pid), m.correlation)))
-    }
-    let mut launch = lookup_launches(&api.calls, op_keys(trace));
+    let mut launch = lookup_launches(&api.calls, trace.op_keys());
     // Safety net: a launch under a name the filter does not know. Read the whole API table again for those ops.
     if api.filtered && launch.contains(&NONE) {
         let missing: rustc_hash::FxHashSet<(i64, i64)> =
-            launch.iter().zip(op_keys(trace)).filter(|(l, _)| **l == NONE).map(|(_, k)| k).collect();
+            launch.iter().zip(trace.op_keys()).filter(|(l, _)| **l == NONE).map(|(_, k)| k).collect();
         let extra = read_api(path, &base.tables, None, Some(&missing))?;
         trace.api_rows = extra.rows;
         let offset = api.calls.len() as u32;
-        let found = lookup_launches(&extra.calls, op_keys(trace));
+        let found = lookup_launches(&extra.calls, trace.op_keys());
         for (l, f) in launch.iter_mut().zip(found) {
             if *l == NONE && f != NONE {
                 *l = offset + f;
@@ -898,7 +900,7 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
 }
 
 /// For each op key, the index of the first call in `calls` with that (process, correlation), or [`NONE`].
-fn lookup_launches(calls: &[ApiCall], keys: impl Iterator<Item = (i64, i64)>) -> Vec<u32> {
+pub(crate) fn lookup_launches(calls: &[ApiCall], keys: impl Iterator<Item = (i64, i64)>) -> Vec<u32> {
     // Packed keys (process index << 32 | correlation) keep the map small; odd values go to a wide map.
     let mut procs: FxHashMap<i64, u64> = FxHashMap::default();
     let mut pack = |p: i64, c: i64, insert: bool| -> Option<u64> {
