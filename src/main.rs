@@ -263,13 +263,20 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
         };
         let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
-        analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)))
+        let t = std::time::Instant::now();
+        let tables = analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
+        progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
+        tables
     };
+    let t = std::time::Instant::now();
     analyze::write_tables_as(&tables, &cfg.out, &cfg.formats, &cfg.trace_id)?;
     let opts = reports::ReportOptions::with_top(cfg.top);
     let md = reports::run::analysis_markdown(&tables, &cfg.out, &opts).map_err(anyhow::Error::msg)?;
     let report = cfg.out.join("report.md");
     analyze::write_atomic(&report, md.as_bytes())?;
+    if !cfg.quiet && (cfg.verbose || std::io::IsTerminal::is_terminal(&std::io::stderr())) && !is_ncu_input(&cfg.input) {
+        eprintln!("  tables and report.md written ({:.2} s)", t.elapsed().as_secs_f64());
+    }
     if !cfg.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", reports::render_summary(&tables, 5))?;

@@ -26,6 +26,7 @@ pub mod kernels;
 pub mod memory;
 pub mod ncu;
 pub mod nvtx;
+mod parscan;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod stats;

@@ -16,6 +16,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::attribution::{Attribution, RangeIn, Sweep, NONE};
 use crate::error::{AnalyzeError, Result};
+use crate::parscan::{rowid_ranges, Queue, Range};
+pub use crate::parscan::ReadOptions;
 
 /// nsys `eventClass` of the duplicate "CUDA backtrace" rows in `CUPTI_ACTIVITY_KIND_RUNTIME`.
 const EVENT_CLASS_BACKTRACE: i64 = 67;
@@ -358,6 +360,14 @@ fn text_of(v: ValueRef<'_>) -> Option<String> {
     }
 }
 
+/// A prepared table read: the whole table, or one rowid range of it (`?1..=?2`).
+struct Select {
+    table: String,
+    whole: String,
+    ranged: String,
+    n: usize,
+}
+
 /// A reader over one open export.
 struct Reader<'a> {
     conn: &'a Connection,
@@ -387,34 +397,61 @@ impl Reader<'_> {
         Ok(cols)
     }
 
-    /// Runs `SELECT <cols> FROM table [WHERE]`, with NULL for missing columns, calling `f` on each row of raw values.
-    /// At most 16 columns.
+    /// Runs `SELECT <cols> FROM table [WHERE cond]`, with NULL for missing columns, calling `f` on each row of raw
+    /// values. At most 16 columns.
     fn scan(
         &self,
         table: &str,
         wanted: &[&str],
-        filter: &str,
-        mut f: impl FnMut(&[ValueRef<'_>]) -> Result<()>,
+        cond: &str,
+        f: impl FnMut(&[ValueRef<'_>]) -> Result<()>,
     ) -> Result<()> {
+        match self.select(table, wanted, cond)? {
+            Some(sel) => self.run(&sel, None, f),
+            None => Ok(()),
+        }
+    }
+
+    /// The query of [`Reader::scan`], whole and by rowid range; `None` when the table does not exist.
+    fn select(&self, table: &str, wanted: &[&str], cond: &str) -> Result<Option<Select>> {
         if !self.has(table) {
-            return Ok(());
+            return Ok(None);
         }
         let present = self.columns(table)?;
-        let select: Vec<String> = wanted
+        let cols: Vec<String> = wanted
             .iter()
             .map(|c| if present.contains(*c) { format!("\"{c}\"") } else { "NULL".to_string() })
             .collect();
-        let sql = format!("SELECT {} FROM \"{table}\" {filter}", select.join(", "));
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.sql_err(e))?;
+        let head = format!("SELECT {} FROM \"{table}\"", cols.join(", "));
+        let (whole, ranged) = if cond.is_empty() {
+            (head.clone(), format!("{head} WHERE rowid BETWEEN ?1 AND ?2"))
+        } else {
+            (format!("{head} WHERE {cond}"), format!("{head} WHERE rowid BETWEEN ?1 AND ?2 AND ({cond})"))
+        };
+        Ok(Some(Select { table: table.to_string(), whole, ranged, n: wanted.len().min(16) }))
+    }
+
+    /// Runs `sel` over the rows of `range` (all rows with `None`), calling `f` on each row of raw values.
+    fn run(&self, sel: &Select, range: Range, mut f: impl FnMut(&[ValueRef<'_>]) -> Result<()>) -> Result<()> {
+        let (sql, params) = match range {
+            Some((lo, hi)) => (&sel.ranged, vec![lo, hi]),
+            None => (&sel.whole, vec![]),
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(|e| self.sql_err(e))?;
         while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
             let mut buf: [ValueRef<'_>; 16] = [ValueRef::Null; 16];
-            for (i, slot) in buf.iter_mut().enumerate().take(wanted.len()) {
+            for (i, slot) in buf.iter_mut().enumerate().take(sel.n) {
                 *slot = row.get_ref(i).map_err(|e| self.sql_err(e))?;
             }
-            f(&buf[..wanted.len()])?;
+            f(&buf[..sel.n])?;
         }
         Ok(())
+    }
+
+    /// The table of `sel` split into rowid ranges of `opts.chunk_rows`.
+    fn ranges(&self, sel: &Select, opts: &ReadOptions) -> Vec<Range> {
+        rowid_ranges(self.conn, &sel.table, opts.chunk_rows)
     }
 
     fn bad(&self, table: &str, column: &str, detail: impl Into<String>) -> AnalyzeError {
@@ -537,11 +574,16 @@ pub const READ_SET: [(&str, &[&str]); 7] = [
 /// Loads everything the analyses need from the export at `path`, NVTX ranges included (kept in
 /// [`Trace::ranges`]). For large exports prefer [`load_attributed`], which streams the NVTX table.
 pub fn load(path: &Path) -> Result<Trace> {
-    let mut base = load_ops(path, &|_| {})?;
+    load_with(path, &ReadOptions::default())
+}
+
+/// [`load`], reading tables as `opts` says.
+pub fn load_with(path: &Path, opts: &ReadOptions) -> Result<Trace> {
+    let mut base = load_ops(path, opts, &|_| {})?;
     let rd = Reader { conn: &base.conn, path, tables: &base.tables };
     let mut names = NvtxNames::default();
     let mut ranges: Vec<NvtxRange> = Vec::new();
-    let counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, &[], |r| {
+    let counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, &[], |r| {
         ranges.push(NvtxRange {
             start: r.start,
             end: r.end.unwrap_or(i64::MIN),
@@ -583,7 +625,12 @@ pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
 /// [`load_attributed`], telling `progress` what each step did and how long it took.
 pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'_>) -> Result<(Trace, Attribution)> {
-    let mut base = load_ops(path, progress)?;
+    load_attributed_opts(path, phases, progress, &ReadOptions::default())
+}
+
+/// [`load_attributed_with`], reading tables as `opts` says (the results do not depend on `opts`).
+pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'_>, opts: &ReadOptions) -> Result<(Trace, Attribution)> {
+    let mut base = load_ops(path, opts, progress)?;
     let t = std::time::Instant::now();
     let launch = std::mem::take(&mut base.launch);
     let rd = Reader { conn: &base.conn, path, tables: &base.tables };
@@ -592,7 +639,7 @@ pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'
     // First try: stream rows straight into the sweep (real exports are sorted by start).
     let mut sweep = Sweep::new(trace, launch, phases.len(), None);
     let mut failed = false;
-    let mut counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, phases, |r| {
+    let mut counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, phases, |r| {
         if sweep.push(r).is_err() {
             failed = true;
         }
@@ -606,7 +653,7 @@ pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'
         // ranges into memory, sort them, and replay them with the last timestamp known.
         let launch = sweep.into_launch();
         let mut all: Vec<RangeIn> = Vec::new();
-        counts = read_nvtx(&rd, &base.strings, &mut base.interner, &mut names, phases, |r| {
+        counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, phases, |r| {
             all.push(r);
             true
         })?;
@@ -620,7 +667,7 @@ pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'
     let interner = &base.interner;
     let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, interner));
     progress(&format!(
-        "NVTX: {} ranges ({} names) streamed and attributed{} ({:.1} s)",
+        "NVTX: {} ranges ({} names) streamed and attributed{} ({:.2} s)",
         group(attr.range_instances),
         attr.range_names.len(),
         if failed { ", after sorting (rows out of time order)" } else { "" },
@@ -662,7 +709,7 @@ fn group(n: u64) -> String {
     out
 }
 
-fn load_ops(path: &Path, progress: Progress<'_>) -> Result<Base> {
+fn load_ops(path: &Path, opts: &ReadOptions, progress: Progress<'_>) -> Result<Base> {
     let t0 = std::time::Instant::now();
     let conn = open(path)?;
     let tables: HashSet<String> = {
@@ -698,38 +745,47 @@ fn load_ops(path: &Path, progress: Progress<'_>) -> Result<Base> {
         })?;
         let launch_like: rustc_hash::FxHashSet<i64> =
             strings.map.iter().filter(|(_, v)| is_launch_name(v)).map(|(k, _)| *k).collect();
-        // The CUDA API table (usually the largest) is read on a second thread while this one reads the GPU ops.
-        let (ops, api) = std::thread::scope(|s| {
-            let h = s.spawn(|| {
-                let api = read_api(path, &tables, Some(&launch_like), None);
-                if let Ok(a) = &api {
-                    progress(&format!(
-                        "CUDA API: {} rows that can launch GPU work read ({:.1} s)",
-                        group(a.rows),
-                        t0.elapsed().as_secs_f64()
-                    ));
+        // The CUDA API table (usually the largest) is read in rowid ranges by reader threads while this one reads
+        // the GPU ops; then this one takes ranges too.
+        let (sel, filtered) = api_select(&rd, Some(&launch_like))?;
+        let q: Queue<ApiRead> = Queue::new(sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default());
+        let ops = std::thread::scope(|s| {
+            if let Some(sel) = &sel {
+                for _ in 0..opts.threads {
+                    s.spawn(|| {
+                        if let Ok(conn) = open(path) {
+                            let other = Reader { conn: &conn, path, tables: &tables };
+                            q.work(|r| read_api_range(&other, sel, r, None));
+                        }
+                    });
                 }
-                api
-            });
+            }
             let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
-            if ops.is_ok() {
+            if ops.is_err() {
+                q.cancel();
+            } else {
                 progress(&format!(
-                    "GPU ops: {} kernels, {} memcpy/memset read ({:.1} s)",
+                    "GPU ops: {} kernels, {} memcpy/memset read ({:.2} s)",
                     group(trace.kernels.len() as u64),
                     group(trace.memops.len() as u64),
                     t0.elapsed().as_secs_f64()
                 ));
+                if let Some(sel) = &sel {
+                    q.work(|r| read_api_range(&rd, sel, r, None));
+                }
             }
-            (ops, h.join())
+            ops
         });
         ops?;
-        api.map_err(|_| AnalyzeError::Corrupt { path: path.to_path_buf(), detail: "the CUDA API reader failed".into() })??
+        let api = api_results(path, q, filtered)?;
+        progress(&format!("CUDA API: {} rows that can launch GPU work read ({:.2} s)", group(api.rows), t0.elapsed().as_secs_f64()));
+        api
     };
     let mut base = Base { conn, tables, strings, interner, trace, launch: Vec::new() };
     let t = std::time::Instant::now();
-    join_launches(path, &mut base, api)?;
+    join_launches(path, &mut base, api, opts)?;
     progress(&format!(
-        "launch join: {} of {} ops matched to their API call ({:.1} s)",
+        "launch join: {} of {} ops matched to their API call ({:.2} s)",
         group(base.launch.iter().filter(|&&l| l != NONE).count() as u64),
         group(base.launch.len() as u64),
         t.elapsed().as_secs_f64()
@@ -792,6 +848,7 @@ fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, tra
 }
 
 /// Rows of the CUDA API table kept for the launch join.
+#[derive(Default)]
 struct ApiRead {
     calls: Vec<ApiCall>,
     /// Rows read (after the SQL filter).
@@ -801,22 +858,14 @@ struct ApiRead {
     filtered: bool,
 }
 
-/// Reads the CUDA API table on its own connection: runtime (eventClass 0) and driver (1) calls, without the
-/// backtrace duplicates (67). With `launch_like`, SQLite itself skips the calls whose name id is not in it (most
-/// API rows are synchronizations, queries and allocations: they are never decoded); with `only`, only calls whose
-/// (process, correlation) is in it are kept.
-fn read_api(
-    path: &Path,
-    tables: &HashSet<String>,
-    launch_like: Option<&rustc_hash::FxHashSet<i64>>,
-    only: Option<&rustc_hash::FxHashSet<(i64, i64)>>,
-) -> Result<ApiRead> {
-    let conn = open(path)?;
-    let rd = Reader { conn: &conn, path, tables };
+/// The query of the CUDA API table: runtime (eventClass 0) and driver (1) calls, plus the backtrace duplicates
+/// (67, counted then dropped). With `launch_like`, SQLite itself skips the calls whose name id is not in it (most API
+/// rows are synchronizations, queries and allocations: they are never decoded). Returns the query and whether rows
+/// were filtered out.
+fn api_select(rd: &Reader<'_>, launch_like: Option<&rustc_hash::FxHashSet<i64>>) -> Result<(Option<Select>, bool)> {
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
-    let rcols = RUNTIME_COLUMNS;
-    let mut out = ApiRead { calls: Vec::new(), rows: 0, backtrace: 0, filtered: false };
-    let mut filter = String::new();
+    let mut cond = String::new();
+    let mut filtered = false;
     if let Some(set) = launch_like {
         let present = if rd.has(rt) { rd.columns(rt)? } else { HashSet::new() };
         if present.contains("nameId") {
@@ -824,11 +873,18 @@ fn read_api(
             ids.sort_unstable();
             let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
             let backtrace = if present.contains("eventClass") { format!(" OR \"eventClass\" = {EVENT_CLASS_BACKTRACE}") } else { String::new() };
-            filter = format!("WHERE \"nameId\" IS NULL OR \"nameId\" IN ({list}){backtrace}");
-            out.filtered = true;
+            cond = format!("\"nameId\" IS NULL OR \"nameId\" IN ({list}){backtrace}");
+            filtered = true;
         }
     }
-    rd.scan(rt, &rcols, &filter, |v| {
+    Ok((rd.select(rt, &RUNTIME_COLUMNS, &cond)?, filtered))
+}
+
+/// Reads the API rows of `range`; with `only`, only calls whose (process, correlation) is in it are kept.
+fn read_api_range(rd: &Reader<'_>, sel: &Select, range: Range, only: Option<&rustc_hash::FxHashSet<(i64, i64)>>) -> Result<ApiRead> {
+    let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
+    let mut out = ApiRead::default();
+    rd.run(sel, range, |v| {
         out.rows += 1;
         if rd.int(v[5], rt, "eventClass")? == Some(EVENT_CLASS_BACKTRACE) {
             out.backtrace += 1;
@@ -845,9 +901,41 @@ fn read_api(
     Ok(out)
 }
 
+/// Puts the ranges read by a [`Queue`] back together (the first error in range order wins).
+fn api_results(path: &Path, q: Queue<ApiRead>, filtered: bool) -> Result<ApiRead> {
+    let mut parts = q.results().ok_or_else(|| AnalyzeError::Corrupt { path: path.to_path_buf(), detail: "the CUDA API reader failed".into() })??;
+    let mut out = ApiRead { filtered, ..Default::default() };
+    out.calls.reserve_exact(parts.iter().map(|p| p.calls.len()).sum());
+    for p in &mut parts {
+        out.rows += p.rows;
+        out.backtrace += p.backtrace;
+        out.calls.append(&mut p.calls);
+    }
+    Ok(out)
+}
+
+/// Reads the whole API table (with `only`, just those calls) on the calling thread and `opts.threads` others.
+fn read_api_all(rd: &Reader<'_>, opts: &ReadOptions, only: &rustc_hash::FxHashSet<(i64, i64)>) -> Result<ApiRead> {
+    let (sel, _) = api_select(rd, None)?;
+    let Some(sel) = sel else { return Ok(ApiRead::default()) };
+    let q: Queue<ApiRead> = Queue::new(rd.ranges(&sel, opts));
+    std::thread::scope(|s| {
+        for _ in 0..opts.threads {
+            s.spawn(|| {
+                if let Ok(conn) = open(rd.path) {
+                    let other = Reader { conn: &conn, path: rd.path, tables: rd.tables };
+                    q.work(|r| read_api_range(&other, &sel, r, Some(only)));
+                }
+            });
+        }
+        q.work(|r| read_api_range(rd, &sel, r, Some(only)));
+    });
+    api_results(rd.path, q, false)
+}
+
 /// Joins every op to its launching call (first API row with the op's process and correlation id) and keeps
 /// only the calls that launched something.
-fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
+fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead, opts: &ReadOptions) -> Result<()> {
     let trace = &mut base.trace;
     trace.api_rows = api.rows;
     if api.backtrace > 0 {
@@ -861,7 +949,8 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead) -> Result<()> {
     if api.filtered && launch.contains(&NONE) {
         let missing: rustc_hash::FxHashSet<(i64, i64)> =
             launch.iter().zip(trace.op_keys()).filter(|(l, _)| **l == NONE).map(|(_, k)| k).collect();
-        let extra = read_api(path, &base.tables, None, Some(&missing))?;
+        let rd = Reader { conn: &base.conn, path, tables: &base.tables };
+        let extra = read_api_all(&rd, opts, &missing)?;
         trace.api_rows = extra.rows;
         let offset = api.calls.len() as u32;
         let found = lookup_launches(&extra.calls, trace.op_keys());
@@ -1021,83 +1110,170 @@ impl NvtxCounts {
     }
 }
 
-/// Streams the range events of `NVTX_EVENTS` into `sink` (in table order) until it returns false.
-fn read_nvtx(
-    rd: &Reader<'_>,
-    strings: &StringTable,
-    interner: &mut Interner,
-    names: &mut NvtxNames,
-    phases: &[String],
-    mut sink: impl FnMut(RangeIn) -> bool,
-) -> Result<NvtxCounts> {
+/// One NVTX range row as a reader thread decodes it (names are indices into its range's [`NvtxChunk::names`]).
+#[derive(Debug, Clone, Copy)]
+struct NvtxRow {
+    start: i64,
+    /// End, ns (meaningful with [`NVTX_HAS_END`]).
+    end: i64,
+    tid: i64,
+    domain: i64,
+    name: u32,
+    flags: u8,
+}
+
+const NVTX_HAS_END: u8 = 1;
+const NVTX_CROSS: u8 = 2;
+const NVTX_PUSH_POP: u8 = 4;
+
+/// The range rows of one rowid range of `NVTX_EVENTS`, decoded without touching shared state.
+#[derive(Default)]
+struct NvtxChunk {
+    rows: Vec<NvtxRow>,
+    /// Distinct range names, in order of first appearance.
+    names: Vec<String>,
+    /// Domain creations: (domainId, process, start, name).
+    domains: Vec<(i64, i64, i64, String)>,
+    /// Last timestamp (start or end) of any row.
+    max_ts: i64,
+}
+
+/// Decodes the rows of `range`: a range's name is its `textId` string, else its `text`.
+fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: &StringTable) -> Result<NvtxChunk> {
     let t = "NVTX_EVENTS";
-    let cols = NVTX_COLUMNS;
-    let mut counts = NvtxCounts { max_ts: i64::MIN, ..Default::default() };
-    let mut order = 0u64;
-    let mut stopped = false;
-    rd.scan(t, &cols, "", |v| {
-        if stopped {
-            return Ok(());
-        }
+    let mut c = NvtxChunk { max_ts: i64::MIN, ..Default::default() };
+    let mut by_id: FxHashMap<i64, u32> = FxHashMap::default();
+    let mut by_text: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
+    let mut unnamed: Option<u32> = None;
+    fn add(names: &mut Vec<String>, s: String) -> u32 {
+        names.push(s);
+        names.len() as u32 - 1
+    }
+    rd.run(sel, range, |v| {
         let start = rd.req(v[0], t, "start")?;
         let end = rd.int(v[1], t, "end")?;
-        counts.max_ts = counts.max_ts.max(start).max(end.unwrap_or(i64::MIN));
+        c.max_ts = c.max_ts.max(start).max(end.unwrap_or(i64::MIN));
         let ty = rd.int(v[2], t, "eventType")?.unwrap_or(-1);
         let tid = rd.int(v[5], t, "globalTid")?.unwrap_or(0);
         let domain = rd.int(v[7], t, "domainId")?.unwrap_or(0);
-        let process = process_key(tid) & 0xFFFF_FFFF_FFFF;
         if ty == EVENT_DOMAIN_CREATE {
-            let name = text_of(v[3]).unwrap_or_default();
-            let e = names.domains.entry((domain, process)).or_insert((start, name.clone()));
-            if start < e.0 {
-                *e = (start, name);
-            }
+            let process = process_key(tid) & 0xFFFF_FFFF_FFFF;
+            c.domains.push((domain, process, start, text_of(v[3]).unwrap_or_default()));
             return Ok(());
         }
         if !RANGE_EVENT_TYPES.contains(&ty) {
             return Ok(());
         }
         let text_id = rd.int(v[4], t, "textId")?;
-        let base = match (text_id.and_then(|id| strings.get(id)), v[3]) {
-            (Some(s), _) => interner.intern(s),
-            (None, ValueRef::Text(b)) | (None, ValueRef::Blob(b)) => match std::str::from_utf8(b) {
-                Ok(s) => interner.intern(s),
-                Err(_) => interner.intern(&String::from_utf8_lossy(b)),
+        let name = match (text_id.and_then(|id| strings.get(id).map(|s| (id, s))), v[3]) {
+            (Some((id, s)), _) => *by_id.entry(id).or_insert_with(|| add(&mut c.names, s.to_string())),
+            (None, ValueRef::Text(b)) | (None, ValueRef::Blob(b)) => match by_text.get(b) {
+                Some(&n) => n,
+                None => {
+                    let n = add(&mut c.names, String::from_utf8_lossy(b).into_owned());
+                    by_text.insert(b.into(), n);
+                    n
+                }
             },
-            (None, ValueRef::Null) => interner.intern("[unnamed range]"),
-            (None, other) => interner.intern(&text_of(other).unwrap_or_default()),
+            (None, ValueRef::Null) => *unnamed.get_or_insert_with(|| add(&mut c.names, "[unnamed range]".into())),
+            (None, other) => {
+                let s = text_of(other).unwrap_or_default();
+                match by_text.get(s.as_bytes()) {
+                    Some(&n) => n,
+                    None => {
+                        by_text.insert(s.as_bytes().into(), c.names.len() as u32);
+                        add(&mut c.names, s)
+                    }
+                }
+            }
         };
-        let key = names.key(domain, process, base);
-        let phase = *names
-            .phase_of_base
-            .entry(base)
-            .or_insert_with(|| crate::classes::phase_of(&interner.names[base as usize], phases).map(|p| p as u8));
         let end_tid = rd.int(v[6], t, "endGlobalTid")?;
-        match end {
-            None => counts.open += 1,
-            Some(e) if e < start => counts.reversed += 1,
-            _ => {}
+        let mut flags = 0;
+        if end.is_some() {
+            flags |= NVTX_HAS_END;
         }
-        // nsys's reports skip every range with an `endGlobalTid` (ended through nvtxRangeEnd elsewhere).
         if end_tid.is_some() {
-            counts.cross += 1;
+            flags |= NVTX_CROSS;
         }
-        let r = RangeIn {
-            start,
-            end,
-            global_tid: tid,
-            cross_thread: end_tid.is_some(),
-            style: if ty == 59 || ty == 70 { RangeStyle::PushPop } else { RangeStyle::StartEnd },
-            key,
-            phase,
-            order,
-        };
-        order += 1;
-        if !sink(r) {
-            stopped = true;
+        if ty == 59 || ty == 70 {
+            flags |= NVTX_PUSH_POP;
         }
+        c.rows.push(NvtxRow { start, end: end.unwrap_or(0), tid, domain, name, flags });
         Ok(())
     })?;
+    Ok(c)
+}
+
+/// Streams the range events of `NVTX_EVENTS` into `sink` (in table order) until it returns false. Rowid ranges of
+/// the table are decoded on reader threads ahead of the sink (at most a few ranges waiting).
+fn read_nvtx(
+    rd: &Reader<'_>,
+    opts: &ReadOptions,
+    strings: &StringTable,
+    interner: &mut Interner,
+    names: &mut NvtxNames,
+    phases: &[String],
+    mut sink: impl FnMut(RangeIn) -> bool,
+) -> Result<NvtxCounts> {
+    let mut counts = NvtxCounts { max_ts: i64::MIN, ..Default::default() };
+    let Some(sel) = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")? else {
+        counts.max_ts = 0;
+        return Ok(counts);
+    };
+    let ranges = rd.ranges(&sel, opts);
+    let mut order = 0u64;
+    let mut base: Vec<u32> = Vec::new();
+    let mut consume = |c: NvtxChunk| -> Result<bool> {
+        counts.max_ts = counts.max_ts.max(c.max_ts);
+        for (domain, process, start, name) in c.domains {
+            let e = names.domains.entry((domain, process)).or_insert((start, name.clone()));
+            if start < e.0 {
+                *e = (start, name);
+            }
+        }
+        base.clear();
+        base.extend(c.names.iter().map(|n| interner.intern(n)));
+        for r in c.rows {
+            let b = base[r.name as usize];
+            let process = process_key(r.tid) & 0xFFFF_FFFF_FFFF;
+            let key = names.key(r.domain, process, b);
+            let phase = *names
+                .phase_of_base
+                .entry(b)
+                .or_insert_with(|| crate::classes::phase_of(&interner.names[b as usize], phases).map(|p| p as u8));
+            let end = (r.flags & NVTX_HAS_END != 0).then_some(r.end);
+            match end {
+                None => counts.open += 1,
+                Some(e) if e < r.start => counts.reversed += 1,
+                _ => {}
+            }
+            // nsys's reports skip every range with an `endGlobalTid` (ended through nvtxRangeEnd elsewhere).
+            let cross_thread = r.flags & NVTX_CROSS != 0;
+            if cross_thread {
+                counts.cross += 1;
+            }
+            let range = RangeIn {
+                start: r.start,
+                end,
+                global_tid: r.tid,
+                cross_thread,
+                style: if r.flags & NVTX_PUSH_POP != 0 { RangeStyle::PushPop } else { RangeStyle::StartEnd },
+                key,
+                phase,
+                order,
+            };
+            order += 1;
+            if !sink(range) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let path = rd.path;
+    let tables = rd.tables;
+    let open = || open(path);
+    let decode = |conn: &Connection, range: Range| decode_nvtx(&Reader { conn, path, tables }, &sel, range, strings);
+    crate::parscan::ordered(path, rd.conn, &ranges, opts.threads, 2 * opts.threads + 2, &open, &decode, &mut consume)?;
     if counts.max_ts == i64::MIN {
         counts.max_ts = 0;
     }

@@ -1,13 +1,15 @@
 //! The streaming loader (`load_attributed`: NVTX rows swept as they come out of SQLite, API table on a second
 //! thread) must give exactly the tables of the in-memory path (`load` + `Attribution::build`, which sorts every
 //! range first), on every real export, on the synthetic edge cases, and on copies whose NVTX rows are stored out
-//! of time order (which makes the streaming loader fall back to sorting).
+//! of time order (which makes the streaming loader fall back to sorting). Reading the tables in rowid ranges on
+//! several threads must not change anything either.
 
 mod common;
 
 use std::path::Path;
 
-use latency_anatomy_analyze::{analyze_file, analyze_trace, trace, Options, Tables};
+use latency_anatomy_analyze::{analyze_attributed, analyze_file, analyze_trace, trace, Options, Tables};
+use trace::ReadOptions;
 
 fn json(t: &Tables) -> serde_json::Value {
     let mut v = serde_json::to_value(t).unwrap();
@@ -95,4 +97,51 @@ fn a_launch_under_an_unexpected_api_name_is_still_found() {
     assert_eq!(b.summary.kernels_with_launch, a.summary.kernels_with_launch + 1);
     let incl = |t: &Tables| t.nvtx_ranges.iter().find(|r| r.range == "latency_anatomy:prefill").unwrap().gpu_inclusive_ns;
     assert_eq!(incl(&b), incl(&a) + 100);
+}
+
+/// The tables of `file` read in rowid ranges of `chunk_rows` on `threads` extra threads.
+fn chunked(file: &Path, chunk_rows: u64, threads: usize) -> (Tables, Tables) {
+    let opts = Options::default();
+    let ro = ReadOptions { chunk_rows, threads };
+    let (t, a) = trace::load_attributed_opts(file, &opts.phases, &|_| {}, &ro).unwrap();
+    let streamed = analyze_attributed(&t, &a, &opts, None);
+    let in_memory = analyze_trace(&trace::load_with(file, &ro).unwrap(), &opts);
+    (streamed, in_memory)
+}
+
+#[test]
+fn reading_in_rowid_ranges_on_threads_changes_nothing() {
+    let Some(dir) = common::realdata_or_skip("streaming") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = common::sqlite_files(&dir);
+    // Out-of-order NVTX rows too: the streaming sweep then stops early and reads again, sorted.
+    files.push(reversed_copy(&dir.join("MohanadOdema+DLProf/nsys_profile.sqlite"), tmp.path()));
+    for f in &files {
+        // Default options: these exports are small enough to be read whole, on one thread.
+        let whole = json(&analyze_file(f, &Options::default()).unwrap());
+        for (chunk_rows, threads) in [(1, 1), (7, 0), (7, 1), (64, 3), (1000, 2)] {
+            let (streamed, in_memory) = chunked(f, chunk_rows, threads);
+            assert_eq!(json(&streamed), whole, "{}: {chunk_rows} rows per range, {threads} threads", f.display());
+            assert_eq!(json(&in_memory), whole, "{}: {chunk_rows} rows per range, {threads} threads (in memory)", f.display());
+        }
+    }
+}
+
+#[test]
+fn synthetic_edge_cases_read_in_ranges_the_same() {
+    // Never-closed ranges, cross-thread ends, reversed ranges, domains named after their first use, a launch under
+    // an unexpected API name (found by the second, whole-table read, itself in ranges).
+    let tmp = tempfile::tempdir().unwrap();
+    let mut sql = include_str!("data/synthetic.sql").to_string();
+    sql.push_str("INSERT INTO StringIds VALUES (60, 'cuMysteryEnqueue_v1');\n");
+    sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (500, 510, 0, (100 << 24) | 100, 77, 60, 0, NULL);\n");
+    sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (5000, 5100, 0, 1, 7, 77, 100 << 24, 2, 2, 1, 1, 1, 1, 1, 1);\n");
+    let p = tmp.path().join("s.sqlite");
+    rusqlite::Connection::open(&p).unwrap().execute_batch(&sql).unwrap();
+    let whole = json(&same_both_ways(&p));
+    for (chunk_rows, threads) in [(1, 1), (2, 0), (3, 2)] {
+        let (streamed, in_memory) = chunked(&p, chunk_rows, threads);
+        assert_eq!(json(&streamed), whole, "{chunk_rows} rows per range, {threads} threads");
+        assert_eq!(json(&in_memory), whole, "{chunk_rows} rows per range, {threads} threads (in memory)");
+    }
 }
