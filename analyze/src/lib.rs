@@ -87,20 +87,31 @@ pub fn analyze_attributed(
     opts: &Options,
     ncu: Option<(&str, &ncu::csv::NcuFile)>,
 ) -> Tables {
+    // ncu rows first (the traffic table reads them).
+    let mut ncu_rows = Vec::new();
+    let mut ncu_phases = Vec::new();
+    if let Some((name, file)) = ncu {
+        let peak = trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0);
+        ncu_rows = ncu::kernels::kernel_rows(name, file, peak);
+        ncu_phases = ncu::join::join(&mut ncu_rows, trace, attr);
+    }
     // The per-op passes are independent: the timeline (the largest) runs on a second thread.
-    let ((kernels, classes, memory), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
+    let ((kernels, classes, memory, traffic), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
         let h = s.spawn(|| (nvtx::range_table(attr), timeline::timeline_tables(trace, attr)));
-        let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace));
+        let traffic = if trace.n_ops() > 0 { traffic::traffic_table(trace, attr, &ncu_rows, opts.model) } else { Vec::new() };
+        let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace), traffic);
         (here, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
-
     let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
     let n_kernels = trace.kernels.len();
     let attributed_ns: i64 =
         trace.kernels.iter().enumerate().filter(|(i, _)| attr.attributed(*i)).map(|(_, k)| k.end - k.start).sum();
     let summary = tables::Summary {
         kernels: n_kernels as u64,
-        kernel_names: trace.kernels.iter().map(|k| k.name).collect::<std::collections::BTreeSet<_>>().len() as u64,
+        kernel_names: {
+            let mut seen = vec![false; trace.names.len()];
+            trace.kernels.iter().filter(|k| !std::mem::replace(&mut seen[k.name as usize], true)).count() as u64
+        },
         kernel_ns,
         memops: trace.memops.len() as u64,
         memop_ns: trace.memops.iter().map(|m| m.end - m.start).sum(),
@@ -117,16 +128,11 @@ pub fn analyze_attributed(
             "{missing} of {n_kernels} kernel(s) have no matching CUDA API call (same correlationId and process); they count in every table but cannot be attributed to NVTX ranges"
         ));
     }
-    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "nsys".into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, ..Default::default() };
-    if let Some((name, file)) = ncu {
-        let peak = trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0);
-        let mut rows = ncu::kernels::kernel_rows(name, file, peak);
-        t.ncu_phases = ncu::join::join(&mut rows, trace, attr);
-        t.ncu_kernels = rows;
+    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "nsys".into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, traffic, ..Default::default() };
+    if let Some((_, file)) = ncu {
+        t.ncu_phases = ncu_phases;
+        t.ncu_kernels = ncu_rows;
         t.ncu_notes = file.notes.clone();
-    }
-    if trace.n_ops() > 0 {
-        t.traffic = traffic::traffic_table(trace, attr, &t.ncu_kernels, opts.model);
     }
     t
 }

@@ -148,6 +148,7 @@ impl<T> Drop for Delivery<'_, T> {
 /// `consume` in range order, with at most `ahead` results decoded and waiting. `consume` returning `false` stops
 /// the reading. The first error in range order is returned. With one range or no workers, everything happens on
 /// the calling thread with `main`. `path` names the file in the error of a reader thread that fails.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn ordered<T: Send>(
     path: &Path,
     main: &Connection,

@@ -73,6 +73,48 @@ pub fn union_in_place(v: &mut Vec<(i64, i64)>) {
     v.truncate(n);
 }
 
+/// The union of two lists of disjoint, sorted, non-empty intervals (as [`union_in_place`] leaves them), handed to
+/// `f` in order: the same intervals as [`union`] of both lists together, in linear time and without a buffer.
+pub fn for_each_merged(a: &[(i64, i64)], b: &[(i64, i64)], mut f: impl FnMut((i64, i64))) {
+    let (mut i, mut j) = (0, 0);
+    let mut cur: Option<(i64, i64)> = None;
+    while i < a.len() || j < b.len() {
+        let next = if j >= b.len() || (i < a.len() && a[i] <= b[j]) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+        match &mut cur {
+            Some(c) if next.0 <= c.1 => c.1 = c.1.max(next.1),
+            _ => {
+                if let Some(c) = cur.replace(next) {
+                    f(c);
+                }
+            }
+        }
+    }
+    if let Some(c) = cur {
+        f(c);
+    }
+}
+
+/// Median (mean of the two middle values for an even count; 0 when empty), in linear time (`values` is reordered).
+pub fn median(values: &mut [i64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let (lower, &mut hi, _) = values.select_nth_unstable(n / 2);
+    if n % 2 == 1 {
+        hi as f64
+    } else {
+        let lo = *lower.iter().max().expect("n >= 2");
+        (lo as f64 + hi as f64) / 2.0
+    }
+}
+
 /// Total length of disjoint intervals.
 pub fn covered(disjoint: &[(i64, i64)]) -> i64 {
     disjoint.iter().map(|(s, e)| e - s).sum()
@@ -99,6 +141,37 @@ mod tests {
         assert!((s.stddev - 1.2909944487358056).abs() < 1e-12);
         assert_eq!(summarize(&mut [7]).stddev, 0.0);
         assert_eq!(summarize(&mut []).count, 0);
+    }
+
+    #[test]
+    fn median_in_linear_time_is_the_sorted_median() {
+        for v in [vec![], vec![5], vec![4, 1, 3, 2], vec![9, -1, 9, 3, 3, 7, 0], vec![2, 2, 2, 1]] {
+            let mut a = v.clone();
+            assert_eq!(median(&mut a), summarize(&mut v.clone()).med, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn merging_two_unions_is_the_union_of_both() {
+        // Pseudo-random intervals, some empty, touching, nested.
+        let mut x = 12345u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m) as i64
+        };
+        for _ in 0..200 {
+            let mut a: Vec<(i64, i64)> = (0..rnd(30)).map(|_| (rnd(200), rnd(20) - 2)).map(|(s, d)| (s, s + d)).collect();
+            let mut b: Vec<(i64, i64)> = (0..rnd(30)).map(|_| (rnd(200), rnd(20) - 2)).map(|(s, d)| (s, s + d)).collect();
+            let mut all: Vec<(i64, i64)> = a.iter().chain(&b).copied().collect();
+            let want = union(&mut all);
+            union_in_place(&mut a);
+            union_in_place(&mut b);
+            let mut got = Vec::new();
+            for_each_merged(&a, &b, |x| got.push(x));
+            assert_eq!(got, want);
+        }
     }
 
     #[test]

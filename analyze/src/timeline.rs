@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::attribution::{Attribution, NONE};
-use crate::stats::{covered, pct, summarize, union_in_place};
+use crate::stats::{covered, for_each_merged, median, pct, union_in_place};
 use crate::tables::{r1, r2, GapRow, TimelineRow};
 use crate::trace::Trace;
 
@@ -16,13 +16,20 @@ pub const TOP_GAPS: usize = 10;
 
 /// Builds the timeline and gap tables, sorted by device.
 pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, Vec<GapRow>) {
-    let devices: BTreeSet<i64> = (0..trace.n_ops()).map(|i| trace.op(i).device).collect();
+    let devices: BTreeSet<i64> =
+        trace.kernels.iter().map(|k| k.device as i64).chain(trace.memops.iter().map(|m| m.device as i64)).collect();
+    let nk = trace.kernels.len();
     let mut rows = Vec::new();
     let mut gaps_out = Vec::new();
-    // One interval buffer, reused: kernels only, then every op of the device.
-    let mut iv: Vec<(i64, i64)> = Vec::new();
+    // Interval buffers, reused across devices: kernels and memory operations.
+    let (mut kv, mut mv): (Vec<(i64, i64)>, Vec<(i64, i64)>) = Default::default();
     for device in devices {
-        let ops = || (0..trace.n_ops()).filter(move |&i| trace.op(i).device == device);
+        // Op indices of the device: kernels first, then memory operations (the order of `Trace::op`).
+        let ops = || {
+            let k = trace.kernels.iter().enumerate().filter(move |(_, k)| k.device as i64 == device).map(|(i, _)| i);
+            let m = trace.memops.iter().enumerate().filter(move |(_, m)| m.device as i64 == device).map(move |(j, _)| nk + j);
+            k.chain(m)
+        };
         let op_name = |i: usize| -> &str {
             let op = trace.op(i);
             if op.is_kernel {
@@ -31,29 +38,36 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
                 trace.memops[op.index].kind.label()
             }
         };
-        iv.clear();
-        iv.extend(ops().map(|i| trace.op_span(i)).filter(|s| s.2).map(|(s, e, _)| (s, e)));
-        union_in_place(&mut iv);
-        let kernel_busy = covered(&iv);
-        iv.clear();
-        iv.extend(ops().map(|i| trace.op_span(i)).map(|(s, e, _)| (s, e)));
-        let first = iv.iter().map(|x| x.0).min().unwrap_or(0);
-        let last = iv.iter().map(|x| x.1).max().unwrap_or(0).max(first);
-        let n_ops = iv.len() as u64;
-        union_in_place(&mut iv);
-        let busy = covered(&iv);
-        // Gaps between merged busy intervals: count them, keep the largest.
-        let idle_gaps = iv.len().saturating_sub(1) as u64;
+        kv.clear();
+        kv.extend(trace.kernels.iter().filter(|k| k.device as i64 == device).map(|k| (k.start, k.end)));
+        mv.clear();
+        mv.extend(trace.memops.iter().filter(|m| m.device as i64 == device).map(|m| (m.start, m.end)));
+        let first = kv.iter().chain(&mv).map(|x| x.0).min().unwrap_or(0);
+        let last = kv.iter().chain(&mv).map(|x| x.1).max().unwrap_or(0).max(first);
+        let n_ops = (kv.len() + mv.len()) as u64;
+        // Busy time: the kernels' union, the copies' union, then the two merged (no sort of every op together).
+        union_in_place(&mut kv);
+        let kernel_busy = covered(&kv);
+        union_in_place(&mut mv);
+        // Busy time and the gaps between busy intervals: count them, keep the largest.
+        let mut busy = 0i64;
+        let mut idle_gaps = 0u64;
         let mut gaps: Vec<(i64, i64)> = Vec::with_capacity(TOP_GAPS + 1);
         let bigger = |a: &(i64, i64), b: &(i64, i64)| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0));
-        for w in iv.windows(2) {
-            let g = (w[0].1, w[1].0);
-            if gaps.len() < TOP_GAPS || bigger(&g, gaps.last().expect("full")) == std::cmp::Ordering::Less {
-                let at = gaps.partition_point(|x| bigger(x, &g) != std::cmp::Ordering::Greater);
-                gaps.insert(at, g);
-                gaps.truncate(TOP_GAPS);
+        let mut prev_end: Option<i64> = None;
+        for_each_merged(&kv, &mv, |(s, e)| {
+            busy += e - s;
+            if let Some(pe) = prev_end {
+                idle_gaps += 1;
+                let g = (pe, s);
+                if gaps.len() < TOP_GAPS || bigger(&g, gaps.last().expect("full")) == std::cmp::Ordering::Less {
+                    let at = gaps.partition_point(|x| bigger(x, &g) != std::cmp::Ordering::Greater);
+                    gaps.insert(at, g);
+                    gaps.truncate(TOP_GAPS);
+                }
             }
-        }
+            prev_end = Some(e);
+        });
         // The op that ended at each gap's start and the one that started at its end (lowest index on ties).
         let mut before = vec![usize::MAX; gaps.len()];
         let mut after = vec![usize::MAX; gaps.len()];
@@ -126,7 +140,7 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
             idle_gaps,
             largest_gap_ns: gaps.first().map(|g| g.1 - g.0).unwrap_or(0),
             launch_api_ns: launch_api,
-            launch_latency_med_ns: r1(summarize(&mut latencies).med),
+            launch_latency_med_ns: r1(median(&mut latencies)),
             short_kernels: short,
             short_kernel_ns: short_ns,
             short_kernel_api_ns: short_api,

@@ -117,6 +117,7 @@ pub fn traffic_table(
     let index = NcuIndex::new(ncu.iter().enumerate().filter(|(_, k)| k.dram_bytes.is_some()));
     let mean = |v: &Vec<usize>| v.iter().filter_map(|&r| ncu[r].dram_bytes).sum::<f64>() / v.len() as f64;
     let mut keymaker = KeyMaker::new(trace);
+    let have_bytes = ncu.iter().any(|k| k.dram_bytes.is_some());
     #[derive(Default)]
     struct Acc {
         kernel_ns: i64,
@@ -137,11 +138,15 @@ pub fn traffic_table(
         a.ops += 1;
         if op.is_kernel {
             a.kernel_ns += d;
-            let id = keymaker.id(&trace.kernels[op.index]) as usize;
-            if key_bytes.len() <= id {
-                key_bytes.resize(id + 1, None);
-            }
-            let bytes = *key_bytes[id].get_or_insert_with(|| index.lookup(&keymaker.keys[id]).map(mean));
+            let bytes = if have_bytes {
+                let id = keymaker.id(&trace.kernels[op.index]) as usize;
+                if key_bytes.len() <= id {
+                    key_bytes.resize(id + 1, None);
+                }
+                *key_bytes[id].get_or_insert_with(|| index.lookup(&keymaker.keys[id]).map(mean))
+            } else {
+                None
+            };
             if let Some(b) = bytes {
                 a.profiled_ns += d;
                 a.bytes += b;
