@@ -120,26 +120,138 @@ impl<T> Queue<T> {
 struct State<T> {
     /// First range no thread has taken.
     next: usize,
-    /// Ranges handed to the consumer so far.
+    /// Ranges handed out in order so far (the consumer's position).
     consumed: usize,
     ready: BTreeMap<usize, Result<T>>,
     stop: bool,
 }
 
-/// Marks the range a worker was reading as failed if the worker ends without delivering it (a panic).
-struct Delivery<'a, T> {
+/// Ranges decoded by worker threads ([`Pipeline::work`]) ahead of one consumer that takes them strictly in range
+/// order ([`Pipeline::next`]), with at most `ahead` ranges taken beyond the consumer's position. The consumer may
+/// start late (the workers fill the window meanwhile) and reads a range itself when no worker has taken it.
+pub(crate) struct Pipeline<'a, T> {
     path: &'a Path,
-    state: &'a Mutex<State<T>>,
-    cv: &'a Condvar,
+    ranges: &'a [Range],
+    ahead: usize,
+    decode: &'a (dyn Fn(&Connection, Range) -> Result<T> + Sync),
+    state: Mutex<State<T>>,
+    cv: Condvar,
+}
+
+/// Marks the range a worker was reading as failed if the worker ends without delivering it (a panic).
+struct Delivery<'p, 'a, T> {
+    pipe: &'p Pipeline<'a, T>,
     current: Option<usize>,
 }
 
-impl<T> Drop for Delivery<'_, T> {
+impl<T> Drop for Delivery<'_, '_, T> {
     fn drop(&mut self) {
         if let Some(i) = self.current.take() {
-            let mut g = lock(self.state);
-            g.ready.insert(i, Err(AnalyzeError::Corrupt { path: self.path.to_path_buf(), detail: "a table reader thread failed".into() }));
+            let mut g = lock(&self.pipe.state);
+            let detail = "a table reader thread failed".to_string();
+            g.ready.insert(i, Err(AnalyzeError::Corrupt { path: self.pipe.path.to_path_buf(), detail }));
+            self.pipe.cv.notify_all();
+        }
+    }
+}
+
+impl<'a, T: Send> Pipeline<'a, T> {
+    /// A pipeline over `ranges` of the file at `path` (named in the error of a worker that fails).
+    pub(crate) fn new(
+        path: &'a Path,
+        ranges: &'a [Range],
+        ahead: usize,
+        decode: &'a (dyn Fn(&Connection, Range) -> Result<T> + Sync),
+    ) -> Self {
+        let state = Mutex::new(State { next: 0, consumed: 0, ready: BTreeMap::new(), stop: false });
+        Pipeline { path, ranges, ahead: ahead.max(1), decode, state, cv: Condvar::new() }
+    }
+
+    /// Worker loop: decodes ranges with `conn` until none is left or [`Pipeline::stop`].
+    pub(crate) fn work(&self, conn: &Connection) {
+        let mut d = Delivery { pipe: self, current: None };
+        loop {
+            let i = {
+                let mut g = lock(&self.state);
+                loop {
+                    if g.stop || g.next >= self.ranges.len() {
+                        return;
+                    }
+                    if g.next < g.consumed + self.ahead {
+                        g.next += 1;
+                        break g.next - 1;
+                    }
+                    g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            d.current = Some(i);
+            let v = (self.decode)(conn, self.ranges[i]);
+            let mut g = lock(&self.state);
+            g.ready.insert(i, v);
+            d.current = None;
             self.cv.notify_all();
+        }
+    }
+
+    /// The next range's result, in range order (`None` after the last). While it is not ready, reads the next range
+    /// nobody has taken (maybe this one) with `main`.
+    pub(crate) fn next(&self, main: &Connection) -> Option<Result<T>> {
+        loop {
+            let (i, j) = {
+                let mut g = lock(&self.state);
+                let i = g.consumed;
+                if i >= self.ranges.len() || g.stop {
+                    return None;
+                }
+                loop {
+                    if let Some(v) = g.ready.remove(&i) {
+                        g.consumed = i + 1;
+                        self.cv.notify_all();
+                        return Some(v);
+                    }
+                    if g.next < self.ranges.len() && g.next < g.consumed + self.ahead {
+                        g.next += 1;
+                        break (i, g.next - 1);
+                    }
+                    g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let v = (self.decode)(main, self.ranges[j]);
+            let mut g = lock(&self.state);
+            if j == i {
+                g.consumed = i + 1;
+                self.cv.notify_all();
+                return Some(v);
+            }
+            g.ready.insert(j, v);
+        }
+    }
+
+    /// Workers stop taking ranges (call before the threads are joined when the consumer ends early).
+    pub(crate) fn stop(&self) {
+        lock(&self.state).stop = true;
+        self.cv.notify_all();
+    }
+
+    /// Runs [`Pipeline::work`] on `workers` scoped threads, each with a connection from `open` (a worker that cannot
+    /// open one does nothing: the consumer reads what no worker takes). No threads for a single range.
+    pub(crate) fn spawn_workers<'s>(
+        &'s self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        workers: usize,
+        open: &'s (dyn Fn() -> Result<Connection> + Sync),
+    ) where
+        'a: 's,
+    {
+        if self.ranges.len() <= 1 {
+            return;
+        }
+        for _ in 0..workers.min(self.ranges.len()) {
+            scope.spawn(move || {
+                if let Ok(conn) = open() {
+                    self.work(&conn);
+                }
+            });
         }
     }
 }
@@ -159,86 +271,18 @@ pub(crate) fn ordered<T: Send>(
     decode: &(dyn Fn(&Connection, Range) -> Result<T> + Sync),
     consume: &mut dyn FnMut(T) -> Result<bool>,
 ) -> Result<()> {
-    if ranges.len() <= 1 || workers == 0 {
-        for &r in ranges {
-            if !consume(decode(main, r)?)? {
-                break;
-            }
-        }
-        return Ok(());
-    }
-    let ahead = ahead.max(1);
-    let state = Mutex::new(State { next: 0, consumed: 0, ready: BTreeMap::new(), stop: false });
-    let cv = Condvar::new();
+    let pipe = Pipeline::new(path, ranges, ahead, decode);
     std::thread::scope(|s| {
-        for _ in 0..workers.min(ranges.len()) {
-            s.spawn(|| {
-                let Ok(conn) = open() else { return }; // the consumer reads what no worker takes
-                let mut d = Delivery { path, state: &state, cv: &cv, current: None };
-                loop {
-                    let i = {
-                        let mut g = lock(&state);
-                        loop {
-                            if g.stop || g.next >= ranges.len() {
-                                return;
-                            }
-                            if g.next < g.consumed + ahead {
-                                g.next += 1;
-                                break g.next - 1;
-                            }
-                            g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
-                        }
-                    };
-                    d.current = Some(i);
-                    let v = decode(&conn, ranges[i]);
-                    let mut g = lock(&state);
-                    g.ready.insert(i, v);
-                    d.current = None;
-                    cv.notify_all();
-                }
-            });
-        }
+        pipe.spawn_workers(s, workers, open);
         let result = (|| {
-            let mut i = 0;
-            while i < ranges.len() {
-                // Range `i` when it is ready; else help: read the next range nobody has taken (maybe `i` itself).
-                let (j, got) = {
-                    let mut g = lock(&state);
-                    loop {
-                        if let Some(v) = g.ready.remove(&i) {
-                            g.consumed = i + 1;
-                            cv.notify_all();
-                            break (i, Some(v));
-                        }
-                        if g.next < ranges.len() && g.next < g.consumed + ahead {
-                            g.next += 1;
-                            break (g.next - 1, None);
-                        }
-                        g = cv.wait(g).unwrap_or_else(|e| e.into_inner());
-                    }
-                };
-                let v = match got {
-                    Some(v) => v,
-                    None => {
-                        let v = decode(main, ranges[j]);
-                        if j != i {
-                            lock(&state).ready.insert(j, v);
-                            continue;
-                        }
-                        lock(&state).consumed = i + 1;
-                        cv.notify_all();
-                        v
-                    }
-                }?;
-                if !consume(v)? {
+            while let Some(v) = pipe.next(main) {
+                if !consume(v?)? {
                     break;
                 }
-                i += 1;
             }
             Ok(())
         })();
-        lock(&state).stop = true;
-        cv.notify_all();
+        pipe.stop();
         result
     })
 }

@@ -630,42 +630,68 @@ pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'
 
 /// [`load_attributed_with`], reading tables as `opts` says (the results do not depend on `opts`).
 pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'_>, opts: &ReadOptions) -> Result<(Trace, Attribution)> {
-    let mut base = load_ops(path, opts, progress)?;
-    let t = std::time::Instant::now();
-    let launch = std::mem::take(&mut base.launch);
-    let rd = Reader { conn: &base.conn, path, tables: &base.tables };
+    let (base, api) = load_ops_unjoined(path, opts, progress)?;
+    let Base { conn, tables, strings, mut interner, mut trace, .. } = base;
+    let rd = Reader { conn: &conn, path, tables: &tables };
     let mut names = NvtxNames::default();
-    let trace = &base.trace;
-    // First try: stream rows straight into the sweep (real exports are sorted by start).
-    let mut sweep = Sweep::new(trace, launch, phases.len(), None);
-    let mut failed = false;
-    let mut counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, phases, |r| {
-        if sweep.push(r).is_err() {
-            failed = true;
-        }
-        !failed
-    })?;
-    let out = if !failed {
-        sweep.observe(counts.max_ts);
-        sweep.finish()
-    } else {
-        // Out of order (or a never-closed range whose end matters before the table's end is known): read the
-        // ranges into memory, sort them, and replay them with the last timestamp known.
-        let launch = sweep.into_launch();
-        let mut all: Vec<RangeIn> = Vec::new();
-        counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, phases, |r| {
-            all.push(r);
-            true
-        })?;
-        all.sort_by_key(|r| (r.start, r.order));
-        let mut sweep = Sweep::new(trace, launch, phases.len(), Some(counts.max_ts));
-        for r in all {
-            sweep.push(r).expect("sorted ranges with a known end are always taken");
-        }
-        sweep.finish()
+    let sel = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")?;
+    let ranges = sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default();
+    let decode = |c: &Connection, range: Range| match &sel {
+        Some(sel) => decode_nvtx(&Reader { conn: c, path, tables: &tables }, sel, range, &strings),
+        None => Ok(NvtxChunk::default()),
     };
-    let interner = &base.interner;
-    let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, interner));
+    let open = || open(path);
+    // The NVTX table is decoded on the reader threads while this one joins ops to their launches (the join is not
+    // parallel); the streaming sweep then takes the decoded ranges in table order.
+    let pipe = crate::parscan::Pipeline::new(path, &ranges, NVTX_WINDOW.max(2 * opts.threads + 2), &decode);
+    let (launch, t, failed, out, counts) = std::thread::scope(|s| {
+        pipe.spawn_workers(s, opts.threads, &open);
+        let r = (|| {
+            let launch = join_step(path, &conn, &tables, &mut trace, api, opts, progress)?;
+            let t = std::time::Instant::now();
+            let trace = &trace;
+            // First try: stream rows straight into the sweep (real exports are sorted by start).
+            let mut sweep = Sweep::new(trace, launch, phases.len(), None);
+            let mut failed = false;
+            let mut fold = NvtxFold::new(phases);
+            let mut sink = |r: RangeIn| {
+                failed = sweep.push(r).is_err();
+                !failed
+            };
+            while let Some(c) = pipe.next(&conn) {
+                if !fold.feed(c?, &mut interner, &mut names, &mut sink) {
+                    break;
+                }
+            }
+            let counts = fold.finish();
+            if failed {
+                return Ok((sweep.into_launch(), t, true, None, counts));
+            }
+            sweep.observe(counts.max_ts);
+            Ok::<_, AnalyzeError>((Vec::new(), t, false, Some(sweep.finish()), counts))
+        })();
+        pipe.stop();
+        r
+    })?;
+    let (out, counts) = match out {
+        Some(out) => (out, counts),
+        None => {
+            // Out of order (or a never-closed range whose end matters before the table's end is known): read the
+            // ranges into memory, sort them, and replay them with the last timestamp known.
+            let mut all: Vec<RangeIn> = Vec::new();
+            let counts = read_nvtx(&rd, opts, &strings, &mut interner, &mut names, phases, |r| {
+                all.push(r);
+                true
+            })?;
+            all.sort_by_key(|r| (r.start, r.order));
+            let mut sweep = Sweep::new(&trace, launch, phases.len(), Some(counts.max_ts));
+            for r in all {
+                sweep.push(r).expect("sorted ranges with a known end are always taken");
+            }
+            (sweep.finish(), counts)
+        }
+    };
+    let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, &interner));
     progress(&format!(
         "NVTX: {} ranges ({} names) streamed and attributed{} ({:.2} s)",
         group(attr.range_instances),
@@ -673,11 +699,14 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
         if failed { ", after sorting (rows out of time order)" } else { "" },
         t.elapsed().as_secs_f64()
     ));
-    let mut trace = base.trace;
     counts.notes(&mut trace.info.notes);
-    trace.names = base.interner.names;
+    trace.names = interner.names;
     Ok((trace, attr))
 }
+
+/// NVTX ranges decoded ahead of the sweep at most (each about 3 MB at 65,536 rows): enough to keep the reader
+/// threads busy while the launch join runs.
+const NVTX_WINDOW: usize = 16;
 
 /// An open export with its operations loaded (NVTX not read yet).
 struct Base {
@@ -709,7 +738,8 @@ fn group(n: u64) -> String {
     out
 }
 
-fn load_ops(path: &Path, opts: &ReadOptions, progress: Progress<'_>) -> Result<Base> {
+/// Opens the export and reads the GPU ops and the CUDA API calls that can launch them (not joined yet).
+fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progress<'_>) -> Result<(Base, ApiRead)> {
     let t0 = std::time::Instant::now();
     let conn = open(path)?;
     let tables: HashSet<String> = {
@@ -781,17 +811,36 @@ fn load_ops(path: &Path, opts: &ReadOptions, progress: Progress<'_>) -> Result<B
         progress(&format!("CUDA API: {} rows that can launch GPU work read ({:.2} s)", group(api.rows), t0.elapsed().as_secs_f64()));
         api
     };
-    let mut base = Base { conn, tables, strings, interner, trace, launch: Vec::new() };
+    Ok((Base { conn, tables, strings, interner, trace, launch: Vec::new() }, api))
+}
+
+/// [`load_ops_unjoined`], then the launch join.
+fn load_ops(path: &Path, opts: &ReadOptions, progress: Progress<'_>) -> Result<Base> {
+    let (mut base, api) = load_ops_unjoined(path, opts, progress)?;
+    base.launch = join_step(path, &base.conn, &base.tables, &mut base.trace, api, opts, progress)?;
+    Ok(base)
+}
+
+/// The launch join with its progress line, then [`Trace::sanitize`].
+fn join_step(
+    path: &Path,
+    conn: &Connection,
+    tables: &HashSet<String>,
+    trace: &mut Trace,
+    api: ApiRead,
+    opts: &ReadOptions,
+    progress: Progress<'_>,
+) -> Result<Vec<u32>> {
     let t = std::time::Instant::now();
-    join_launches(path, &mut base, api, opts)?;
+    let launch = join_launches(&Reader { conn, path, tables }, trace, api, opts)?;
     progress(&format!(
         "launch join: {} of {} ops matched to their API call ({:.2} s)",
-        group(base.launch.iter().filter(|&&l| l != NONE).count() as u64),
-        group(base.launch.len() as u64),
+        group(launch.iter().filter(|&&l| l != NONE).count() as u64),
+        group(launch.len() as u64),
         t.elapsed().as_secs_f64()
     ));
-    base.trace.sanitize();
-    Ok(base)
+    trace.sanitize();
+    Ok(launch)
 }
 
 /// Kernels, memcpys and memsets.
@@ -935,8 +984,7 @@ fn read_api_all(rd: &Reader<'_>, opts: &ReadOptions, only: &rustc_hash::FxHashSe
 
 /// Joins every op to its launching call (first API row with the op's process and correlation id) and keeps
 /// only the calls that launched something.
-fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead, opts: &ReadOptions) -> Result<()> {
-    let trace = &mut base.trace;
+fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &ReadOptions) -> Result<Vec<u32>> {
     trace.api_rows = api.rows;
     if api.backtrace > 0 {
         trace.info.notes.push(format!(
@@ -949,8 +997,7 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead, opts: &ReadOpti
     if api.filtered && launch.contains(&NONE) {
         let missing: rustc_hash::FxHashSet<(i64, i64)> =
             launch.iter().zip(trace.op_keys()).filter(|(l, _)| **l == NONE).map(|(_, k)| k).collect();
-        let rd = Reader { conn: &base.conn, path, tables: &base.tables };
-        let extra = read_api_all(&rd, opts, &missing)?;
+        let extra = read_api_all(rd, opts, &missing)?;
         trace.api_rows = extra.rows;
         let offset = api.calls.len() as u32;
         let found = lookup_launches(&extra.calls, trace.op_keys());
@@ -984,8 +1031,7 @@ fn join_launches(path: &Path, base: &mut Base, mut api: ApiRead, opts: &ReadOpti
     }
     drop(used);
     trace.api = api.calls;
-    base.launch = launch;
-    Ok(())
+    Ok(launch)
 }
 
 /// For each op key, the index of the first call in `calls` with that (process, correlation), or [`NONE`].
@@ -1204,26 +1250,23 @@ fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: &StringTabl
     Ok(c)
 }
 
-/// Streams the range events of `NVTX_EVENTS` into `sink` (in table order) until it returns false. Rowid ranges of
-/// the table are decoded on reader threads ahead of the sink (at most a few ranges waiting).
-fn read_nvtx(
-    rd: &Reader<'_>,
-    opts: &ReadOptions,
-    strings: &StringTable,
-    interner: &mut Interner,
-    names: &mut NvtxNames,
-    phases: &[String],
-    mut sink: impl FnMut(RangeIn) -> bool,
-) -> Result<NvtxCounts> {
-    let mut counts = NvtxCounts { max_ts: i64::MIN, ..Default::default() };
-    let Some(sel) = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")? else {
-        counts.max_ts = 0;
-        return Ok(counts);
-    };
-    let ranges = rd.ranges(&sel, opts);
-    let mut order = 0u64;
-    let mut base: Vec<u32> = Vec::new();
-    let mut consume = |c: NvtxChunk| -> Result<bool> {
+/// Turns decoded NVTX chunks, in table order, into [`RangeIn`]s: names interned and keyed, phases looked up, the
+/// table's notes counted.
+struct NvtxFold<'p> {
+    phases: &'p [String],
+    counts: NvtxCounts,
+    order: u64,
+    base: Vec<u32>,
+}
+
+impl<'p> NvtxFold<'p> {
+    fn new(phases: &'p [String]) -> Self {
+        NvtxFold { phases, counts: NvtxCounts { max_ts: i64::MIN, ..Default::default() }, order: 0, base: Vec::new() }
+    }
+
+    /// Feeds the ranges of `c` to `sink` until it returns false (then returns false).
+    fn feed(&mut self, c: NvtxChunk, interner: &mut Interner, names: &mut NvtxNames, sink: &mut impl FnMut(RangeIn) -> bool) -> bool {
+        let counts = &mut self.counts;
         counts.max_ts = counts.max_ts.max(c.max_ts);
         for (domain, process, start, name) in c.domains {
             let e = names.domains.entry((domain, process)).or_insert((start, name.clone()));
@@ -1231,12 +1274,13 @@ fn read_nvtx(
                 *e = (start, name);
             }
         }
-        base.clear();
-        base.extend(c.names.iter().map(|n| interner.intern(n)));
+        self.base.clear();
+        self.base.extend(c.names.iter().map(|n| interner.intern(n)));
         for r in c.rows {
-            let b = base[r.name as usize];
+            let b = self.base[r.name as usize];
             let process = process_key(r.tid) & 0xFFFF_FFFF_FFFF;
             let key = names.key(r.domain, process, b);
+            let phases = self.phases;
             let phase = *names
                 .phase_of_base
                 .entry(b)
@@ -1260,24 +1304,44 @@ fn read_nvtx(
                 style: if r.flags & NVTX_PUSH_POP != 0 { RangeStyle::PushPop } else { RangeStyle::StartEnd },
                 key,
                 phase,
-                order,
+                order: self.order,
             };
-            order += 1;
+            self.order += 1;
             if !sink(range) {
-                return Ok(false);
+                return false;
             }
         }
-        Ok(true)
-    };
-    let path = rd.path;
-    let tables = rd.tables;
+        true
+    }
+
+    fn finish(mut self) -> NvtxCounts {
+        if self.counts.max_ts == i64::MIN {
+            self.counts.max_ts = 0;
+        }
+        self.counts
+    }
+}
+
+/// Streams the range events of `NVTX_EVENTS` into `sink` (in table order) until it returns false. Rowid ranges of
+/// the table are decoded on reader threads ahead of the sink (at most a few ranges waiting).
+fn read_nvtx(
+    rd: &Reader<'_>,
+    opts: &ReadOptions,
+    strings: &StringTable,
+    interner: &mut Interner,
+    names: &mut NvtxNames,
+    phases: &[String],
+    mut sink: impl FnMut(RangeIn) -> bool,
+) -> Result<NvtxCounts> {
+    let mut fold = NvtxFold::new(phases);
+    let Some(sel) = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")? else { return Ok(fold.finish()) };
+    let ranges = rd.ranges(&sel, opts);
+    let (path, tables) = (rd.path, rd.tables);
     let open = || open(path);
     let decode = |conn: &Connection, range: Range| decode_nvtx(&Reader { conn, path, tables }, &sel, range, strings);
+    let mut consume = |c: NvtxChunk| Ok(fold.feed(c, interner, names, &mut sink));
     crate::parscan::ordered(path, rd.conn, &ranges, opts.threads, 2 * opts.threads + 2, &open, &decode, &mut consume)?;
-    if counts.max_ts == i64::MIN {
-        counts.max_ts = 0;
-    }
-    Ok(counts)
+    Ok(fold.finish())
 }
 
 /// Resolves a `.nsys-rep`/`.qdrep` to an SQLite export through `nsys export`, written into `out_dir`.
