@@ -22,7 +22,8 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
     let mut rows = Vec::new();
     let mut gaps_out = Vec::new();
     // Interval buffers, reused across devices: kernels and memory operations.
-    let (mut kv, mut mv): (Vec<(i64, i64)>, Vec<(i64, i64)>) = Default::default();
+    let mut kv: Vec<(i64, i64)> = Vec::new();
+    let mut mv: Vec<(i64, i64)> = Vec::new();
     for device in devices {
         // Op indices of the device: kernels first, then memory operations (the order of `Trace::op`).
         let ops = || {
