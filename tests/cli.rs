@@ -56,6 +56,21 @@ fn analyzes_a_real_export() {
 }
 
 #[test]
+fn verbose_prints_every_step_and_quiet_nothing() {
+    let Some(dir) = realdata() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let input = dir.join("LeiWang1999+memfusion_artifact/report1.sqlite");
+    let a = bin().arg("analyze").arg(&input).arg("--out").arg(out.path()).arg("--verbose").assert().success();
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    // The export's own counts: 36 kernels, 4 memcpy/memset, 59 NVTX ranges.
+    for step in ["GPU ops: 36 kernels, 4 memcpy/memset read (", "CUDA API: ", "launch join: 40 of 40 ops matched", "NVTX: 59 ranges", "tables: computed (", "tables and report.md written ("] {
+        assert!(err.contains(step), "missing {step:?} in:\n{err}");
+    }
+    let q = bin().arg("analyze").arg(&input).arg("--out").arg(out.path()).arg("--verbose").arg("--quiet").assert().success();
+    assert!(q.get_output().stderr.is_empty() && q.get_output().stdout.is_empty());
+}
+
+#[test]
 fn cpu_only_and_empty_exports_explain_and_succeed() {
     let Some(dir) = realdata() else { return };
     for f in ["StellaWava+benchmarking-n-profiling-/report1.sqlite", "amir-ghz+DynamicViT/nsys_profile.sqlite", "CO18326+uvmTorch/report1.sqlite"] {
