@@ -643,7 +643,7 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
     let open = || open(path);
     // The NVTX table is decoded on the reader threads while this one joins ops to their launches (the join is not
     // parallel); the streaming sweep then takes the decoded ranges in table order.
-    let pipe = crate::parscan::Pipeline::new(path, &ranges, NVTX_WINDOW.max(2 * opts.threads + 2), &decode);
+    let pipe = crate::parscan::Pipeline::new(path, &ranges, nvtx_window(opts), &decode);
     let (launch, t, failed, out, counts) = std::thread::scope(|s| {
         pipe.spawn_workers(s, opts.threads, &open);
         let r = (|| {
@@ -705,8 +705,10 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
 }
 
 /// NVTX ranges decoded ahead of the sweep at most (each about 3 MB at 65,536 rows): enough to keep the reader
-/// threads busy while the launch join runs.
-const NVTX_WINDOW: usize = 16;
+/// threads busy while the launch join runs, and at least two per thread.
+fn nvtx_window(opts: &ReadOptions) -> usize {
+    (2 * opts.threads + 2).max(16)
+}
 
 /// An open export with its operations loaded (NVTX not read yet).
 struct Base {
@@ -781,14 +783,7 @@ fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progress<'_>) ->
         let q: Queue<ApiRead> = Queue::new(sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default());
         let ops = std::thread::scope(|s| {
             if let Some(sel) = &sel {
-                for _ in 0..opts.threads {
-                    s.spawn(|| {
-                        if let Ok(conn) = open(path) {
-                            let other = Reader { conn: &conn, path, tables: &tables };
-                            q.work(|r| read_api_range(&other, sel, r, None));
-                        }
-                    });
-                }
+                spawn_api_readers(s, path, &tables, sel, &q, None, opts.threads);
             }
             let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
             if ops.is_err() {
@@ -969,17 +964,31 @@ fn read_api_all(rd: &Reader<'_>, opts: &ReadOptions, only: &rustc_hash::FxHashSe
     let Some(sel) = sel else { return Ok(ApiRead::default()) };
     let q: Queue<ApiRead> = Queue::new(rd.ranges(&sel, opts));
     std::thread::scope(|s| {
-        for _ in 0..opts.threads {
-            s.spawn(|| {
-                if let Ok(conn) = open(rd.path) {
-                    let other = Reader { conn: &conn, path: rd.path, tables: rd.tables };
-                    q.work(|r| read_api_range(&other, &sel, r, Some(only)));
-                }
-            });
-        }
+        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, Some(only), opts.threads);
         q.work(|r| read_api_range(rd, &sel, r, Some(only)));
     });
     api_results(rd.path, q, false)
+}
+
+/// Starts `n` threads that read ranges of `q` with `sel`, each on its own connection (a thread that cannot open
+/// one reads nothing: the calling thread takes what is left).
+fn spawn_api_readers<'s>(
+    s: &'s std::thread::Scope<'s, '_>,
+    path: &'s Path,
+    tables: &'s HashSet<String>,
+    sel: &'s Select,
+    q: &'s Queue<ApiRead>,
+    only: Option<&'s rustc_hash::FxHashSet<(i64, i64)>>,
+    n: usize,
+) {
+    for _ in 0..n {
+        s.spawn(move || {
+            if let Ok(conn) = open(path) {
+                let other = Reader { conn: &conn, path, tables };
+                q.work(|r| read_api_range(&other, sel, r, only));
+            }
+        });
+    }
 }
 
 /// Joins every op to its launching call (first API row with the op's process and correlation id) and keeps
@@ -1340,7 +1349,7 @@ fn read_nvtx(
     let open = || open(path);
     let decode = |conn: &Connection, range: Range| decode_nvtx(&Reader { conn, path, tables }, &sel, range, strings);
     let mut consume = |c: NvtxChunk| Ok(fold.feed(c, interner, names, &mut sink));
-    crate::parscan::ordered(path, rd.conn, &ranges, opts.threads, 2 * opts.threads + 2, &open, &decode, &mut consume)?;
+    crate::parscan::ordered(path, rd.conn, &ranges, opts.threads, nvtx_window(opts), &open, &decode, &mut consume)?;
     Ok(fold.finish())
 }
 
