@@ -150,7 +150,7 @@ pub struct Sweep<'t> {
 /// The launching API call of every op (index into `Trace::api`, [`NONE`] when none): the first call with the
 /// op's process and correlation id.
 pub fn launches(trace: &Trace) -> Vec<u32> {
-    crate::trace::lookup_launches(&trace.api, trace.op_keys())
+    crate::correlate::lookup_launches(&trace.api, trace.op_keys())
 }
 
 impl<'t> Sweep<'t> {

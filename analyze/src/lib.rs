@@ -21,6 +21,7 @@ pub mod attribution;
 pub mod bench;
 pub mod classes;
 pub mod classify;
+mod correlate;
 pub mod error;
 pub mod kernels;
 pub mod memory;

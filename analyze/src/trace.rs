@@ -189,7 +189,7 @@ pub struct TraceInfo {
 }
 
 /// An nsys export loaded in memory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Trace {
     /// Metadata.
     pub info: TraceInfo,
@@ -1001,7 +1001,7 @@ fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &Re
             api.backtrace
         ));
     }
-    let mut launch = lookup_launches(&api.calls, trace.op_keys());
+    let mut launch = crate::correlate::lookup_launches(&api.calls, trace.op_keys());
     // Safety net: a launch under a name the filter does not know. Read the whole API table again for those ops.
     if api.filtered && launch.contains(&NONE) {
         let missing: rustc_hash::FxHashSet<(i64, i64)> =
@@ -1009,7 +1009,7 @@ fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &Re
         let extra = read_api_all(rd, opts, &missing)?;
         trace.api_rows = extra.rows;
         let offset = api.calls.len() as u32;
-        let found = lookup_launches(&extra.calls, trace.op_keys());
+        let found = crate::correlate::lookup_launches(&extra.calls, trace.op_keys());
         for (l, f) in launch.iter_mut().zip(found) {
             if *l == NONE && f != NONE {
                 *l = offset + f;
@@ -1025,9 +1025,9 @@ fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &Re
         }
     }
     let mut j = 0usize;
-    for i in 0..api.calls.len() {
-        if used[i] != NONE {
-            used[i] = j as u32;
+    for (i, u) in used.iter_mut().enumerate() {
+        if *u != NONE {
+            *u = j as u32;
             api.calls.swap(i, j);
             j += 1;
         }
@@ -1041,36 +1041,6 @@ fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &Re
     drop(used);
     trace.api = api.calls;
     Ok(launch)
-}
-
-/// For each op key, the index of the first call in `calls` with that (process, correlation), or [`NONE`].
-pub(crate) fn lookup_launches(calls: &[ApiCall], keys: impl Iterator<Item = (i64, i64)>) -> Vec<u32> {
-    // Packed keys (process index << 32 | correlation) keep the map small; odd values go to a wide map.
-    let mut procs: FxHashMap<i64, u64> = FxHashMap::default();
-    let mut pack = |p: i64, c: i64, insert: bool| -> Option<u64> {
-        let n = procs.len() as u64;
-        let idx = if insert { *procs.entry(p).or_insert(n) } else { *procs.get(&p)? };
-        (idx < (1 << 31) && (0..=u32::MAX as i64).contains(&c)).then_some(idx << 32 | c as u64)
-    };
-    let mut packed: FxHashMap<u64, u32> = FxHashMap::default();
-    packed.reserve(calls.len());
-    let mut wide: FxHashMap<(i64, i64), u32> = FxHashMap::default();
-    for (i, a) in calls.iter().enumerate() {
-        let p = process_key(a.global_tid);
-        match pack(p, a.correlation, true) {
-            Some(k) => {
-                packed.entry(k).or_insert(i as u32);
-            }
-            None => {
-                wide.entry((p, a.correlation)).or_insert(i as u32);
-            }
-        }
-    }
-    keys.map(|(p, c)| match pack(p, c, false) {
-        Some(k) => packed.get(&k).copied().unwrap_or(NONE),
-        None => wide.get(&(p, c)).copied().unwrap_or(NONE),
-    })
-    .collect()
 }
 
 fn read_metadata(rd: &Reader<'_>, info: &mut TraceInfo) -> Result<()> {
