@@ -97,31 +97,31 @@ pub fn analyze_attributed(
         ncu_phases = ncu::join::join(&mut ncu_rows, trace, attr);
     }
     // The per-op passes are independent: the timeline (the largest) runs on a second thread.
-    let ((kernels, classes, memory, traffic), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
+    let n_kernels = trace.kernels.len();
+    let ((kernels, classes, memory, traffic, summary), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
         let h = s.spawn(|| (nvtx::range_table(attr), timeline::timeline_tables(trace, attr)));
         let traffic = if trace.n_ops() > 0 { traffic::traffic_table(trace, attr, &ncu_rows, opts.model) } else { Vec::new() };
-        let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace), traffic);
+        let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
+        let attributed_ns: i64 =
+            trace.kernels.iter().enumerate().filter(|(i, _)| attr.attributed(*i)).map(|(_, k)| k.end - k.start).sum();
+        let summary = tables::Summary {
+            kernels: n_kernels as u64,
+            kernel_names: {
+                let mut seen = vec![false; trace.names.len()];
+                trace.kernels.iter().filter(|k| !std::mem::replace(&mut seen[k.name as usize], true)).count() as u64
+            },
+            kernel_ns,
+            memops: trace.memops.len() as u64,
+            memop_ns: trace.memops.iter().map(|m| m.end - m.start).sum(),
+            nvtx_ranges: attr.range_instances,
+            kernels_with_launch: attr.launch[..n_kernels].iter().filter(|&&l| l != attribution::NONE).count() as u64,
+            attributed_ns,
+            attributed_pct: tables::r2(stats::pct(attributed_ns as i128, kernel_ns as i128)),
+            phases: attr.phases_found.clone(),
+        };
+        let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace), traffic, summary);
         (here, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
-    let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
-    let n_kernels = trace.kernels.len();
-    let attributed_ns: i64 =
-        trace.kernels.iter().enumerate().filter(|(i, _)| attr.attributed(*i)).map(|(_, k)| k.end - k.start).sum();
-    let summary = tables::Summary {
-        kernels: n_kernels as u64,
-        kernel_names: {
-            let mut seen = vec![false; trace.names.len()];
-            trace.kernels.iter().filter(|k| !std::mem::replace(&mut seen[k.name as usize], true)).count() as u64
-        },
-        kernel_ns,
-        memops: trace.memops.len() as u64,
-        memop_ns: trace.memops.iter().map(|m| m.end - m.start).sum(),
-        nvtx_ranges: attr.range_instances,
-        kernels_with_launch: attr.launch[..n_kernels].iter().filter(|&&l| l != attribution::NONE).count() as u64,
-        attributed_ns,
-        attributed_pct: tables::r2(stats::pct(attributed_ns as i128, kernel_ns as i128)),
-        phases: attr.phases_found.clone(),
-    };
     let mut info = trace.info.clone();
     let missing = n_kernels as u64 - summary.kernels_with_launch;
     if missing > 0 && trace.api_rows > 0 {
@@ -171,7 +171,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn csv_bytes<T: serde::Serialize>(rows: &[T], path: &Path, header: &[&str]) -> Result<Vec<u8>> {
     let ser = |e: csv::Error| AnalyzeError::Serialize { path: path.to_path_buf(), detail: e.to_string() };
-    let mut w = csv::WriterBuilder::new().has_headers(rows.is_empty().then_some(false).unwrap_or(true)).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new().has_headers(!rows.is_empty()).from_writer(Vec::new());
     if rows.is_empty() {
         // An empty table still has its header, so scripts can read it.
         w.write_record(header).map_err(ser)?;

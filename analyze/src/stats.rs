@@ -19,23 +19,26 @@ pub struct Summary {
     pub stddev: f64,
 }
 
-/// Summarizes `values` (sorted in place).
+/// Summarizes `values` (reordered in place), in linear time.
 pub fn summarize(values: &mut [i64]) -> Summary {
     if values.is_empty() {
         return Summary::default();
     }
-    values.sort_unstable();
     let n = values.len();
-    let total: i128 = values.iter().map(|&v| v as i128).sum();
+    let (mut total, mut min, mut max) = (0i128, i64::MAX, i64::MIN);
+    for &v in values.iter() {
+        total += v as i128;
+        min = min.min(v);
+        max = max.max(v);
+    }
     let avg = total as f64 / n as f64;
-    let med = if n % 2 == 1 { values[n / 2] as f64 } else { (values[n / 2 - 1] as f64 + values[n / 2] as f64) / 2.0 };
     let stddev = if n > 1 {
         let ss: f64 = values.iter().map(|&v| (v as f64 - avg).powi(2)).sum();
         (ss / (n as f64 - 1.0)).sqrt()
     } else {
         0.0
     };
-    Summary { count: n as u64, total, avg, med, min: values[0], max: values[n - 1], stddev }
+    Summary { count: n as u64, total, avg, med: median(values), min, max, stddev }
 }
 
 /// Merges intervals `[start, end)` into disjoint sorted ones. Intervals with `end <= start` are dropped.
@@ -73,19 +76,23 @@ pub fn union_in_place(v: &mut Vec<(i64, i64)>) {
     v.truncate(n);
 }
 
-/// The union of two lists of disjoint, sorted, non-empty intervals (as [`union_in_place`] leaves them), handed to
-/// `f` in order: the same intervals as [`union`] of both lists together, in linear time and without a buffer.
-pub fn for_each_merged(a: &[(i64, i64)], b: &[(i64, i64)], mut f: impl FnMut((i64, i64))) {
-    let (mut i, mut j) = (0, 0);
+/// The union of two streams of intervals, each sorted by start (as [`union_in_place`] or [`sorted_union`] leave
+/// them), handed to `f` in order: the same intervals as [`union`] of both together, in linear time and without a
+/// buffer.
+pub fn for_each_merged(a: impl IntoIterator<Item = (i64, i64)>, b: impl IntoIterator<Item = (i64, i64)>, mut f: impl FnMut((i64, i64))) {
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     let mut cur: Option<(i64, i64)> = None;
-    while i < a.len() || j < b.len() {
-        let next = if j >= b.len() || (i < a.len() && a[i] <= b[j]) {
-            i += 1;
-            a[i - 1]
-        } else {
-            j += 1;
-            b[j - 1]
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
+            (_, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
         };
+        let Some(next) = next else { break };
+        if next.1 <= next.0 {
+            continue;
+        }
         match &mut cur {
             Some(c) if next.0 <= c.1 => c.1 = c.1.max(next.1),
             _ => {
@@ -97,6 +104,38 @@ pub fn for_each_merged(a: &[(i64, i64)], b: &[(i64, i64)], mut f: impl FnMut((i6
     }
     if let Some(c) = cur {
         f(c);
+    }
+}
+
+/// The union of intervals given in order of start, as disjoint, sorted, non-empty intervals, computed as they are
+/// read (no buffer, no sort). Empty intervals (`end <= start`) are dropped.
+pub fn sorted_union<I: IntoIterator<Item = (i64, i64)>>(intervals: I) -> SortedUnion<I::IntoIter> {
+    SortedUnion { it: intervals.into_iter(), cur: None }
+}
+
+/// The iterator of [`sorted_union`].
+pub struct SortedUnion<I> {
+    it: I,
+    cur: Option<(i64, i64)>,
+}
+
+impl<I: Iterator<Item = (i64, i64)>> Iterator for SortedUnion<I> {
+    type Item = (i64, i64);
+    fn next(&mut self) -> Option<(i64, i64)> {
+        for (s, e) in self.it.by_ref() {
+            if e <= s {
+                continue;
+            }
+            match &mut self.cur {
+                Some(c) if s <= c.1 => c.1 = c.1.max(e),
+                _ => {
+                    if let Some(c) = self.cur.replace((s, e)) {
+                        return Some(c);
+                    }
+                }
+            }
+        }
+        self.cur.take()
     }
 }
 
@@ -169,7 +208,36 @@ mod tests {
             union_in_place(&mut a);
             union_in_place(&mut b);
             let mut got = Vec::new();
-            for_each_merged(&a, &b, |x| got.push(x));
+            for_each_merged(a.iter().copied(), b.iter().copied(), |x| got.push(x));
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn union_of_sorted_streams_is_the_union() {
+        let mut x = 987654321u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m) as i64
+        };
+        for _ in 0..300 {
+            // Sorted by start only (ends in any order), some empty, touching, nested.
+            let mut a: Vec<(i64, i64)> = (0..rnd(40)).map(|_| (rnd(200), rnd(30) - 3)).map(|(s, d)| (s, s + d)).collect();
+            let mut b: Vec<(i64, i64)> = (0..rnd(40)).map(|_| (rnd(200), rnd(30) - 3)).map(|(s, d)| (s, s + d)).collect();
+            a.sort_by_key(|v| v.0);
+            b.sort_by_key(|v| v.0);
+            let mut all: Vec<(i64, i64)> = a.iter().chain(&b).copied().collect();
+            let want = union(&mut all);
+            let ua: Vec<(i64, i64)> = sorted_union(a.iter().copied()).collect();
+            assert_eq!(ua, union(&mut a.clone()));
+            // Merged straight from the raw sorted streams, and from their unions.
+            let mut got = Vec::new();
+            for_each_merged(a.iter().copied(), b.iter().copied(), |x| got.push(x));
+            assert_eq!(got, want);
+            got.clear();
+            for_each_merged(sorted_union(a.iter().copied()), sorted_union(b.iter().copied()), |x| got.push(x));
             assert_eq!(got, want);
         }
     }

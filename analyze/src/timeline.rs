@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::attribution::{Attribution, NONE};
-use crate::stats::{covered, for_each_merged, median, pct, union_in_place};
+use crate::stats::{for_each_merged, median, pct, sorted_union};
 use crate::tables::{r1, r2, GapRow, TimelineRow};
 use crate::trace::Trace;
 
@@ -16,47 +16,53 @@ pub const TOP_GAPS: usize = 10;
 
 /// Builds the timeline and gap tables, sorted by device.
 pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, Vec<GapRow>) {
-    let devices: BTreeSet<i64> =
-        trace.kernels.iter().map(|k| k.device as i64).chain(trace.memops.iter().map(|m| m.device as i64)).collect();
+    // The devices (ops of one device come in long runs: one set insert per run, not per op).
+    let mut devices: BTreeSet<i64> = BTreeSet::new();
+    let mut last_device = None;
+    for d in trace.kernels.iter().map(|k| k.device).chain(trace.memops.iter().map(|m| m.device)) {
+        if last_device != Some(d) {
+            devices.insert(d as i64);
+            last_device = Some(d);
+        }
+    }
+    // nsys writes the op tables in order of start: the unions are then taken straight from them, without a copy
+    // or a sort. A table out of order is copied and sorted per device.
+    let kernels_sorted = trace.kernels.windows(2).all(|w| w[0].start <= w[1].start);
+    let memops_sorted = trace.memops.windows(2).all(|w| w[0].start <= w[1].start);
     let nk = trace.kernels.len();
     let mut rows = Vec::new();
     let mut gaps_out = Vec::new();
-    // Interval buffers, reused across devices: kernels and memory operations.
     let mut kv: Vec<(i64, i64)> = Vec::new();
     let mut mv: Vec<(i64, i64)> = Vec::new();
     for device in devices {
-        // Op indices of the device: kernels first, then memory operations (the order of `Trace::op`).
-        let ops = || {
-            let k = trace.kernels.iter().enumerate().filter(move |(_, k)| k.device as i64 == device).map(|(i, _)| i);
-            let m = trace.memops.iter().enumerate().filter(move |(_, m)| m.device as i64 == device).map(move |(j, _)| nk + j);
-            k.chain(m)
+        let kspans = trace.kernels.iter().filter(|k| k.device as i64 == device).map(|k| (k.start, k.end));
+        let mspans = trace.memops.iter().filter(|m| m.device as i64 == device).map(|m| (m.start, m.end));
+        let ks = if kernels_sorted {
+            Spans::Table(kspans)
+        } else {
+            kv.clear();
+            kv.extend(kspans);
+            kv.sort_unstable();
+            Spans::Copy(kv.iter())
         };
-        let op_name = |i: usize| -> &str {
-            let op = trace.op(i);
-            if op.is_kernel {
-                trace.name(trace.kernels[op.index].short_name)
-            } else {
-                trace.memops[op.index].kind.label()
-            }
+        let ms = if memops_sorted {
+            Spans::Table(mspans)
+        } else {
+            mv.clear();
+            mv.extend(mspans);
+            mv.sort_unstable();
+            Spans::Copy(mv.iter())
         };
-        kv.clear();
-        kv.extend(trace.kernels.iter().filter(|k| k.device as i64 == device).map(|k| (k.start, k.end)));
-        mv.clear();
-        mv.extend(trace.memops.iter().filter(|m| m.device as i64 == device).map(|m| (m.start, m.end)));
-        let first = kv.iter().chain(&mv).map(|x| x.0).min().unwrap_or(0);
-        let last = kv.iter().chain(&mv).map(|x| x.1).max().unwrap_or(0).max(first);
-        let n_ops = (kv.len() + mv.len()) as u64;
-        // Busy time: the kernels' union, the copies' union, then the two merged (no sort of every op together).
-        union_in_place(&mut kv);
-        let kernel_busy = covered(&kv);
-        union_in_place(&mut mv);
-        // Busy time and the gaps between busy intervals: count them, keep the largest.
+        // Busy time: the kernels' union and the copies' union merged, as they are computed. Gaps between busy
+        // intervals: count them, keep the largest.
+        let mut kernel_busy = 0i64;
         let mut busy = 0i64;
         let mut idle_gaps = 0u64;
         let mut gaps: Vec<(i64, i64)> = Vec::with_capacity(TOP_GAPS + 1);
         let bigger = |a: &(i64, i64), b: &(i64, i64)| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0));
         let mut prev_end: Option<i64> = None;
-        for_each_merged(&kv, &mv, |(s, e)| {
+        let kernel_union = sorted_union(ks).inspect(|(s, e)| kernel_busy += e - s);
+        for_each_merged(kernel_union, sorted_union(ms), |(s, e)| {
             busy += e - s;
             if let Some(pe) = prev_end {
                 idle_gaps += 1;
@@ -69,45 +75,42 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
             }
             prev_end = Some(e);
         });
-        // The op that ended at each gap's start and the one that started at its end (lowest index on ties).
+        // One pass over the device's ops (kernels, then memory operations: the order of `Trace::op`): span, sums,
+        // launch cost, and the op that ended at each gap's start and the one that started at its end (lowest index
+        // on ties). Gaps are disjoint: their starts (and ends) are distinct and found by binary search.
+        let mut by_start: Vec<(i64, usize)> = gaps.iter().enumerate().map(|(g, x)| (x.0, g)).collect();
+        let mut by_end: Vec<(i64, usize)> = gaps.iter().enumerate().map(|(g, x)| (x.1, g)).collect();
+        by_start.sort_unstable();
+        by_end.sort_unstable();
         let mut before = vec![usize::MAX; gaps.len()];
         let mut after = vec![usize::MAX; gaps.len()];
-        for i in ops() {
-            let (s, e, _) = trace.op_span(i);
-            for (g, (gs, ge)) in gaps.iter().enumerate() {
-                if e == *gs && before[g] == usize::MAX {
+        let mut name_gaps = |i: usize, s: i64, e: i64| {
+            if let Ok(p) = by_start.binary_search_by_key(&e, |x| x.0) {
+                let g = by_start[p].1;
+                if before[g] == usize::MAX {
                     before[g] = i;
                 }
-                if s == *ge && after[g] == usize::MAX {
+            }
+            if let Ok(p) = by_end.binary_search_by_key(&s, |x| x.0) {
+                let g = by_end[p].1;
+                if after[g] == usize::MAX {
                     after[g] = i;
                 }
             }
-        }
-        for (rank, (s, e)) in gaps.iter().enumerate() {
-            let name = |i: usize| if i == usize::MAX { "" } else { op_name(i) };
-            gaps_out.push(GapRow {
-                device,
-                rank: rank as u32 + 1,
-                start_ns: *s,
-                end_ns: *e,
-                gap_ns: e - s,
-                before: name(before[rank]).to_string(),
-                after: name(after[rank]).to_string(),
-            });
-        }
-        let mut kernels = 0u64;
+        };
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        let (mut kernels, mut memops) = (0u64, 0u64);
         let mut kernel_sum = 0i64;
         let mut memop_sum = 0i64;
         let mut launch_api = 0i64;
         let mut latencies = Vec::new();
         let (mut short, mut short_ns, mut short_api) = (0u64, 0i64, 0i64);
-        for i in ops() {
-            let (start, end, is_kernel) = trace.op_span(i);
+        for (i, k) in trace.kernels.iter().enumerate().filter(|(_, k)| k.device as i64 == device) {
+            let (start, end) = (k.start, k.end);
+            first = first.min(start);
+            last = last.max(end);
+            name_gaps(i, start, end);
             let d = end - start;
-            if !is_kernel {
-                memop_sum += d;
-                continue;
-            }
             kernels += 1;
             kernel_sum += d;
             let a = attr.launch[i];
@@ -123,12 +126,43 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
                 }
             }
         }
+        for (j, m) in trace.memops.iter().enumerate().filter(|(_, m)| m.device as i64 == device) {
+            first = first.min(m.start);
+            last = last.max(m.end);
+            name_gaps(nk + j, m.start, m.end);
+            memops += 1;
+            memop_sum += m.end - m.start;
+        }
+        if kernels + memops == 0 {
+            (first, last) = (0, 0);
+        }
+        let last = last.max(first);
+        let op_name = |i: usize| -> &str {
+            if i == usize::MAX {
+                ""
+            } else if i < nk {
+                trace.name(trace.kernels[i].short_name)
+            } else {
+                trace.memops[i - nk].kind.label()
+            }
+        };
+        for (rank, (s, e)) in gaps.iter().enumerate() {
+            gaps_out.push(GapRow {
+                device,
+                rank: rank as u32 + 1,
+                start_ns: *s,
+                end_ns: *e,
+                gap_ns: e - s,
+                before: op_name(before[rank]).to_string(),
+                after: op_name(after[rank]).to_string(),
+            });
+        }
         let span = last - first;
         rows.push(TimelineRow {
             device,
             gpu: trace.info.gpus.iter().find(|g| g.device == device).map(|g| g.name.clone()).unwrap_or_default(),
             kernels,
-            memops: n_ops - kernels,
+            memops,
             first_start_ns: first,
             last_end_ns: last,
             span_ns: span,
@@ -148,4 +182,21 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
         });
     }
     (rows, gaps_out)
+}
+
+/// The (start, end) of one device's ops in order of start: straight from a table written in that order, or from a
+/// sorted copy.
+enum Spans<'a, I> {
+    Table(I),
+    Copy(std::slice::Iter<'a, (i64, i64)>),
+}
+
+impl<I: Iterator<Item = (i64, i64)>> Iterator for Spans<'_, I> {
+    type Item = (i64, i64);
+    fn next(&mut self) -> Option<(i64, i64)> {
+        match self {
+            Spans::Table(it) => it.next(),
+            Spans::Copy(it) => it.next().copied(),
+        }
+    }
 }

@@ -32,6 +32,15 @@ fn check(t: &Tables, ops: &[(i64, i64, i64, bool)], ctx: &str) {
         let mine: Vec<_> = ops.iter().filter(|o| o.2 == d.device).collect();
         let longest = mine.iter().map(|o| o.1 - o.0).max().unwrap_or(0);
         let mut copies: Vec<(i64, i64)> = mine.iter().filter(|o| !o.3).map(|o| (o.0, o.1)).collect();
+        // Exactly the unions computed the plain way (sort everything, merge).
+        let mut all: Vec<(i64, i64)> = mine.iter().map(|o| (o.0, o.1)).collect();
+        let mut kern: Vec<(i64, i64)> = mine.iter().filter(|o| o.3).map(|o| (o.0, o.1)).collect();
+        let busy = union(&mut all);
+        assert_eq!(d.busy_ns, covered(&busy), "{ctx}: busy = union of all ops");
+        assert_eq!(d.kernel_busy_ns, covered(&union(&mut kern)), "{ctx}: kernel busy = union of kernels");
+        assert_eq!(d.idle_gaps, busy.len().saturating_sub(1) as u64, "{ctx}: gaps between busy intervals");
+        let largest = busy.windows(2).map(|w| w[1].0 - w[0].1).max().unwrap_or(0);
+        assert_eq!(d.largest_gap_ns, largest, "{ctx}: largest gap");
         assert!(d.busy_ns <= d.span_ns, "{ctx}: busy ≤ span");
         assert!(d.busy_ns >= longest, "{ctx}: busy ≥ longest op");
         assert!(d.busy_ns >= covered(&union(&mut copies)), "{ctx}: copy-only time is busy");
@@ -91,6 +100,15 @@ proptest! {
         let ops: Vec<_> = trace.kernels.iter().map(|k| (k.start, k.end, k.device as i64, true))
             .chain(trace.memops.iter().map(|m| (m.start, m.end, m.device as i64, false))).collect();
         check(&t, &ops, "proptest");
+        // The same ops in order of start (as nsys writes them: the unions are then read straight from the tables)
+        // give the same timeline as in any order (copied and sorted).
+        let mut sorted = trace.clone();
+        sorted.kernels.sort_by_key(|k| k.start);
+        sorted.memops.sort_by_key(|m| m.start);
+        let ts = analyze_trace(&sorted, &Options::default());
+        prop_assert_eq!(&ts.timeline, &t.timeline);
+        let spans = |t: &Tables| t.gaps.iter().map(|g| (g.device, g.rank, g.start_ns, g.end_ns)).collect::<Vec<_>>();
+        prop_assert_eq!(spans(&ts), spans(&t));
         // Attribution against a brute-force containment check.
         let mut brute = 0i64;
         for k in &trace.kernels {
