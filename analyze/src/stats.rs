@@ -172,6 +172,16 @@ pub fn pct(part: i128, whole: i128) -> f64 {
 mod tests {
     use super::*;
 
+    /// Reproducible pseudo-random numbers below `m`.
+    fn xorshift(mut x: u64) -> impl FnMut(u64) -> i64 {
+        move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m) as i64
+        }
+    }
+
     #[test]
     fn median_and_stddev_follow_nsys() {
         let s = summarize(&mut [4, 1, 3, 2]);
@@ -191,37 +201,8 @@ mod tests {
     }
 
     #[test]
-    fn merging_two_unions_is_the_union_of_both() {
-        // Pseudo-random intervals, some empty, touching, nested.
-        let mut x = 12345u64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % m) as i64
-        };
-        for _ in 0..200 {
-            let mut a: Vec<(i64, i64)> = (0..rnd(30)).map(|_| (rnd(200), rnd(20) - 2)).map(|(s, d)| (s, s + d)).collect();
-            let mut b: Vec<(i64, i64)> = (0..rnd(30)).map(|_| (rnd(200), rnd(20) - 2)).map(|(s, d)| (s, s + d)).collect();
-            let mut all: Vec<(i64, i64)> = a.iter().chain(&b).copied().collect();
-            let want = union(&mut all);
-            union_in_place(&mut a);
-            union_in_place(&mut b);
-            let mut got = Vec::new();
-            for_each_merged(a.iter().copied(), b.iter().copied(), |x| got.push(x));
-            assert_eq!(got, want);
-        }
-    }
-
-    #[test]
-    fn union_of_sorted_streams_is_the_union() {
-        let mut x = 987654321u64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % m) as i64
-        };
+    fn merging_unions_and_sorted_streams_gives_the_union() {
+        let mut rnd = xorshift(987654321);
         for _ in 0..300 {
             // Sorted by start only (ends in any order), some empty, touching, nested.
             let mut a: Vec<(i64, i64)> = (0..rnd(40)).map(|_| (rnd(200), rnd(30) - 3)).map(|(s, d)| (s, s + d)).collect();
@@ -238,6 +219,12 @@ mod tests {
             assert_eq!(got, want);
             got.clear();
             for_each_merged(sorted_union(a.iter().copied()), sorted_union(b.iter().copied()), |x| got.push(x));
+            assert_eq!(got, want);
+            // And from the unions made in place.
+            union_in_place(&mut a);
+            union_in_place(&mut b);
+            got.clear();
+            for_each_merged(a.iter().copied(), b.iter().copied(), |x| got.push(x));
             assert_eq!(got, want);
         }
     }

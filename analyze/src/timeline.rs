@@ -37,22 +37,8 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
     for device in devices {
         let kspans = trace.kernels.iter().filter(|k| k.device as i64 == device).map(|k| (k.start, k.end));
         let mspans = trace.memops.iter().filter(|m| m.device as i64 == device).map(|m| (m.start, m.end));
-        let ks = if kernels_sorted {
-            Spans::Table(kspans)
-        } else {
-            kv.clear();
-            kv.extend(kspans);
-            kv.sort_unstable();
-            Spans::Copy(kv.iter())
-        };
-        let ms = if memops_sorted {
-            Spans::Table(mspans)
-        } else {
-            mv.clear();
-            mv.extend(mspans);
-            mv.sort_unstable();
-            Spans::Copy(mv.iter())
-        };
+        let ks = Spans::in_start_order(kernels_sorted, kspans, &mut kv);
+        let ms = Spans::in_start_order(memops_sorted, mspans, &mut mv);
         // Busy time: the kernels' union and the copies' union merged, as they are computed. Gaps between busy
         // intervals: count them, keep the largest.
         let mut kernel_busy = 0i64;
@@ -189,6 +175,19 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
 enum Spans<'a, I> {
     Table(I),
     Copy(std::slice::Iter<'a, (i64, i64)>),
+}
+
+impl<'a, I: Iterator<Item = (i64, i64)>> Spans<'a, I> {
+    /// `spans` as they come when `sorted`, else copied into `buf` and sorted.
+    fn in_start_order(sorted: bool, spans: I, buf: &'a mut Vec<(i64, i64)>) -> Self {
+        if sorted {
+            return Spans::Table(spans);
+        }
+        buf.clear();
+        buf.extend(spans);
+        buf.sort_unstable();
+        Spans::Copy(buf.iter())
+    }
 }
 
 impl<I: Iterator<Item = (i64, i64)>> Iterator for Spans<'_, I> {
