@@ -246,6 +246,14 @@ fn is_ncu_input(p: &std::path::Path) -> bool {
 }
 
 fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
+    // Step lines on stderr (nsys input only): with --verbose, or on a terminal; never with --quiet.
+    use std::io::IsTerminal;
+    let show = !cfg.quiet && (cfg.verbose || std::io::stderr().is_terminal()) && !is_ncu_input(&cfg.input);
+    let progress = |msg: &str| {
+        if show {
+            eprintln!("  {msg}");
+        }
+    };
     let tables = if is_ncu_input(&cfg.input) {
         let mut inputs = vec![cfg.input.clone()];
         inputs.extend(cfg.ncu.iter().cloned());
@@ -254,13 +262,6 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     } else {
         let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
         let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
-        use std::io::IsTerminal;
-        let show = !cfg.quiet && (cfg.verbose || std::io::stderr().is_terminal());
-        let progress = |msg: &str| {
-            if show {
-                eprintln!("  {msg}");
-            }
-        };
         let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
         let t = std::time::Instant::now();
@@ -274,9 +275,7 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     let md = reports::run::analysis_markdown(&tables, &cfg.out, &opts).map_err(anyhow::Error::msg)?;
     let report = cfg.out.join("report.md");
     analyze::write_atomic(&report, md.as_bytes())?;
-    if !cfg.quiet && (cfg.verbose || std::io::IsTerminal::is_terminal(&std::io::stderr())) && !is_ncu_input(&cfg.input) {
-        eprintln!("  tables and report.md written ({:.2} s)", t.elapsed().as_secs_f64());
-    }
+    progress(&format!("tables and report.md written ({:.2} s)", t.elapsed().as_secs_f64()));
     if !cfg.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", reports::render_summary(&tables, 5))?;

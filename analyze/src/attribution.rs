@@ -180,25 +180,20 @@ impl<'t> Sweep<'t> {
             }
         }
         drop(fill);
-        let mut index: FxHashMap<i64, usize> = FxHashMap::default();
+        let mut ids = crate::dense::DenseIds::default();
         let mut list: Vec<(i64, Thread)> = Vec::new();
-        let mut last: Option<(i64, usize)> = None;
         for (a, call) in trace.api.iter().enumerate() {
             let ops = &by_call[first[a] as usize..first[a + 1] as usize];
             if ops.is_empty() {
                 continue;
             }
-            let i = match last {
-                Some((tid, i)) if tid == call.global_tid => i,
-                _ => *index.entry(call.global_tid).or_insert_with(|| {
-                    list.push((call.global_tid, Thread::default()));
-                    list.len() - 1
-                }),
-            };
+            let i = ids.id(call.global_tid);
+            if i == list.len() {
+                list.push((call.global_tid, Thread::default()));
+            }
             list[i].1.calls.extend_from_slice(ops);
-            last = Some((call.global_tid, i));
         }
-        drop((first, by_call, index));
+        drop((first, by_call, ids));
         let mut threads: FxHashMap<i64, Thread> = list.into_iter().collect();
         let call_start = |op: u32| trace.api[launch[op as usize] as usize].start;
         for th in threads.values_mut() {

@@ -11,6 +11,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::attribution::NONE;
+use crate::dense::DenseIds;
 use crate::trace::{process_key, ApiCall};
 
 /// The sorted calls of one process.
@@ -23,28 +24,20 @@ struct Process {
 
 /// For each op key `(process, correlation)`, the index of the first call in `calls` with that key, or [`NONE`].
 pub(crate) fn lookup_launches(calls: &[ApiCall], keys: impl Iterator<Item = (i64, i64)>) -> Vec<u32> {
-    let mut index: FxHashMap<i64, usize> = FxHashMap::default();
+    let mut ids = DenseIds::default();
     let mut procs: Vec<Process> = Vec::new();
     // Correlation ids outside 0..=u32::MAX (never seen in real exports) go to a plain map.
     let mut wide: FxHashMap<(i64, i64), u32> = FxHashMap::default();
-    let mut last: Option<(i64, usize)> = None;
     for (i, a) in calls.iter().enumerate() {
         let p = process_key(a.global_tid);
         let Ok(c) = u32::try_from(a.correlation) else {
             wide.entry((p, a.correlation)).or_insert(i as u32);
             continue;
         };
-        let at = match last {
-            Some((q, at)) if q == p => at,
-            _ => {
-                let at = *index.entry(p).or_insert_with(|| {
-                    procs.push(Process { calls: Vec::new(), finger: 0 });
-                    procs.len() - 1
-                });
-                last = Some((p, at));
-                at
-            }
-        };
+        let at = ids.id(p);
+        if at == procs.len() {
+            procs.push(Process { calls: Vec::new(), finger: 0 });
+        }
         procs[at].calls.push((c, i as u32));
     }
     for p in &mut procs {
@@ -54,21 +47,11 @@ pub(crate) fn lookup_launches(calls: &[ApiCall], keys: impl Iterator<Item = (i64
             p.calls.sort();
         }
     }
-    let mut last: Option<(i64, usize)> = None;
     keys.map(|(p, c)| {
         let Ok(c) = u32::try_from(c) else {
             return wide.get(&(p, c)).copied().unwrap_or(NONE);
         };
-        let at = match last {
-            Some((q, at)) if q == p => at,
-            _ => match index.get(&p) {
-                Some(&at) => {
-                    last = Some((p, at));
-                    at
-                }
-                None => return NONE,
-            },
-        };
+        let Some(at) = ids.get(p) else { return NONE };
         let proc = &mut procs[at];
         let i = seek(&proc.calls, proc.finger, c);
         proc.finger = i;

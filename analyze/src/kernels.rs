@@ -3,43 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap;
-
 use crate::classify::classify;
-use crate::stats::{pct, summarize};
+use crate::dense::DenseIds;
+use crate::stats::{pct, summarize, Summary};
 use crate::tables::{r1, r2, KernelRow};
 use crate::trace::Trace;
 
 /// Builds the kernel table, sorted by device, then total time (descending), then name.
 pub fn kernel_table(trace: &Trace) -> Vec<KernelRow> {
-    // Groups by (device, name) through a map to their index; a kernel of the same group as the one before (a
-    // common run) skips the map.
-    let mut index: FxHashMap<(i64, u32), usize> = FxHashMap::default();
+    // Durations grouped by (device, name), in order of first appearance.
+    let mut ids = DenseIds::default();
     let mut groups: Vec<((i64, u32), u32, Vec<i64>)> = Vec::new();
-    let mut device_total: BTreeMap<i64, i128> = BTreeMap::new();
-    let mut last: Option<((i64, u32), usize)> = None;
     for k in &trace.kernels {
         let key = (k.device as i64, k.name);
-        let g = match last {
-            Some((l, g)) if l == key => g,
-            _ => {
-                let g = *index.entry(key).or_insert_with(|| {
-                    groups.push((key, k.short_name, Vec::new()));
-                    groups.len() - 1
-                });
-                last = Some((key, g));
-                g
-            }
-        };
+        let g = ids.id(key);
+        if g == groups.len() {
+            groups.push((key, k.short_name, Vec::new()));
+        }
         groups[g].2.push(k.end - k.start);
     }
-    for ((device, _), _, durs) in &groups {
-        *device_total.entry(*device).or_default() += durs.iter().map(|&d| d as i128).sum::<i128>();
+    let summaries: Vec<((i64, u32), u32, Summary)> =
+        groups.into_iter().map(|(key, short, mut durs)| (key, short, summarize(&mut durs))).collect();
+    let mut device_total: BTreeMap<i64, i128> = BTreeMap::new();
+    for ((device, _), _, s) in &summaries {
+        *device_total.entry(*device).or_default() += s.total;
     }
-    let mut rows: Vec<KernelRow> = groups
+    let mut rows: Vec<KernelRow> = summaries
         .into_iter()
-        .map(|((device, name), short, mut durs)| {
-            let s = summarize(&mut durs);
+        .map(|((device, name), short, s)| {
             let name = trace.name(name).to_string();
             KernelRow {
                 device,

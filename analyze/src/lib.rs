@@ -22,6 +22,7 @@ pub mod bench;
 pub mod classes;
 pub mod classify;
 mod correlate;
+mod dense;
 pub mod error;
 pub mod kernels;
 pub mod memory;

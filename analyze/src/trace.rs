@@ -634,16 +634,12 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
     let Base { conn, tables, strings, mut interner, mut trace, .. } = base;
     let rd = Reader { conn: &conn, path, tables: &tables };
     let mut names = NvtxNames::default();
-    let sel = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")?;
-    let ranges = sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default();
-    let decode = |c: &Connection, range: Range| match &sel {
-        Some(sel) => decode_nvtx(&Reader { conn: c, path, tables: &tables }, sel, range, &strings),
-        None => Ok(NvtxChunk::default()),
-    };
+    let src = NvtxSource::new(&rd, opts, &strings)?;
+    let decode = |c: &Connection, range: Range| src.decode(c, range);
     let open = || open(path);
     // The NVTX table is decoded on the reader threads while this one joins ops to their launches (the join is not
     // parallel); the streaming sweep then takes the decoded ranges in table order.
-    let pipe = crate::parscan::Pipeline::new(path, &ranges, nvtx_window(opts), &decode);
+    let pipe = crate::parscan::Pipeline::new(path, &src.ranges, nvtx_window(opts), &decode);
     let (launch, t, failed, out, counts) = std::thread::scope(|s| {
         pipe.spawn_workers(s, opts.threads, &open);
         let r = (|| {
@@ -1174,6 +1170,15 @@ fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: &StringTabl
         names.push(s);
         names.len() as u32 - 1
     }
+    // A name given as text (not a string id): one entry per distinct byte string.
+    fn by_bytes(by_text: &mut FxHashMap<Box<[u8]>, u32>, names: &mut Vec<String>, b: &[u8]) -> u32 {
+        if let Some(&n) = by_text.get(b) {
+            return n;
+        }
+        let n = add(names, String::from_utf8_lossy(b).into_owned());
+        by_text.insert(b.into(), n);
+        n
+    }
     rd.run(sel, range, |v| {
         let start = rd.req(v[0], t, "start")?;
         let end = rd.int(v[1], t, "end")?;
@@ -1192,25 +1197,9 @@ fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: &StringTabl
         let text_id = rd.int(v[4], t, "textId")?;
         let name = match (text_id.and_then(|id| strings.get(id).map(|s| (id, s))), v[3]) {
             (Some((id, s)), _) => *by_id.entry(id).or_insert_with(|| add(&mut c.names, s.to_string())),
-            (None, ValueRef::Text(b)) | (None, ValueRef::Blob(b)) => match by_text.get(b) {
-                Some(&n) => n,
-                None => {
-                    let n = add(&mut c.names, String::from_utf8_lossy(b).into_owned());
-                    by_text.insert(b.into(), n);
-                    n
-                }
-            },
+            (None, ValueRef::Text(b)) | (None, ValueRef::Blob(b)) => by_bytes(&mut by_text, &mut c.names, b),
             (None, ValueRef::Null) => *unnamed.get_or_insert_with(|| add(&mut c.names, "[unnamed range]".into())),
-            (None, other) => {
-                let s = text_of(other).unwrap_or_default();
-                match by_text.get(s.as_bytes()) {
-                    Some(&n) => n,
-                    None => {
-                        by_text.insert(s.as_bytes().into(), c.names.len() as u32);
-                        add(&mut c.names, s)
-                    }
-                }
-            }
+            (None, other) => by_bytes(&mut by_text, &mut c.names, text_of(other).unwrap_or_default().as_bytes()),
         };
         let end_tid = rd.int(v[6], t, "endGlobalTid")?;
         let mut flags = 0;
@@ -1313,14 +1302,38 @@ fn read_nvtx(
     mut sink: impl FnMut(RangeIn) -> bool,
 ) -> Result<NvtxCounts> {
     let mut fold = NvtxFold::new(phases);
-    let Some(sel) = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")? else { return Ok(fold.finish()) };
-    let ranges = rd.ranges(&sel, opts);
-    let (path, tables) = (rd.path, rd.tables);
+    let src = NvtxSource::new(rd, opts, strings)?;
+    let path = rd.path;
     let open = || open(path);
-    let decode = |conn: &Connection, range: Range| decode_nvtx(&Reader { conn, path, tables }, &sel, range, strings);
+    let decode = |conn: &Connection, range: Range| src.decode(conn, range);
     let mut consume = |c: NvtxChunk| Ok(fold.feed(c, interner, names, &mut sink));
-    crate::parscan::ordered(path, rd.conn, &ranges, opts.threads, nvtx_window(opts), &open, &decode, &mut consume)?;
+    crate::parscan::ordered(path, rd.conn, &src.ranges, opts.threads, nvtx_window(opts), &open, &decode, &mut consume)?;
     Ok(fold.finish())
+}
+
+/// The NVTX table as the readers take it: its query and rowid ranges (no range when the table is missing).
+struct NvtxSource<'a> {
+    path: &'a Path,
+    tables: &'a HashSet<String>,
+    strings: &'a StringTable,
+    sel: Option<Select>,
+    ranges: Vec<Range>,
+}
+
+impl<'a> NvtxSource<'a> {
+    fn new(rd: &Reader<'a>, opts: &ReadOptions, strings: &'a StringTable) -> Result<Self> {
+        let sel = rd.select("NVTX_EVENTS", &NVTX_COLUMNS, "")?;
+        let ranges = sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default();
+        Ok(NvtxSource { path: rd.path, tables: rd.tables, strings, sel, ranges })
+    }
+
+    /// Decodes `range` on `conn` (any connection to the same file).
+    fn decode(&self, conn: &Connection, range: Range) -> Result<NvtxChunk> {
+        match &self.sel {
+            Some(sel) => decode_nvtx(&Reader { conn, path: self.path, tables: self.tables }, sel, range, self.strings),
+            None => Ok(NvtxChunk::default()),
+        }
+    }
 }
 
 /// Resolves a `.nsys-rep`/`.qdrep` to an SQLite export through `nsys export`, written into `out_dir`.
