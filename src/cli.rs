@@ -74,6 +74,9 @@ pub enum BenchCommand {
         /// Runs of each step per size; the run with the median wall time is reported.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
         runs: u32,
+        /// How both steps read the export (as `analyze --io`).
+        #[arg(long, value_enum, default_value = "auto")]
+        io: IoArg,
     },
     /// (internal) Run one measured step in this process and print its figures as JSON.
     #[command(hide = true)]
@@ -383,6 +386,11 @@ pub struct AnalyzeArgs {
     /// Print each loading step with its timing on stderr (by default only when stderr is a terminal).
     #[arg(long, short)]
     pub verbose: bool,
+    /// How the export is read: `direct` bypasses the page cache (O_DIRECT, large aligned reads with read-ahead),
+    /// `buffered` goes through it, `auto` reads directly a file of 64 MiB or more that is mostly not in the page
+    /// cache. Same tables either way.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub io: IoArg,
 }
 
 /// `report` arguments.
@@ -399,6 +407,28 @@ pub struct ReportArgs {
     pub latency_budget: Option<f64>,
 }
 
+/// How exports are read (see `analyze::directio`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IoArg {
+    /// Direct reads for a large file not in the page cache, the page cache otherwise.
+    Auto,
+    /// Direct reads (O_DIRECT), bypassing the page cache.
+    Direct,
+    /// Reads through the page cache.
+    Buffered,
+}
+
+impl IoArg {
+    /// The library's read mode.
+    pub fn mode(self) -> analyze::directio::ReadMode {
+        match self {
+            IoArg::Auto => analyze::directio::ReadMode::Auto,
+            IoArg::Direct => analyze::directio::ReadMode::Direct,
+            IoArg::Buffered => analyze::directio::ReadMode::Buffered,
+        }
+    }
+}
+
 /// Validated `analyze` configuration.
 #[derive(Debug)]
 pub struct AnalyzeConfig {
@@ -411,6 +441,7 @@ pub struct AnalyzeConfig {
     pub top: usize,
     pub quiet: bool,
     pub verbose: bool,
+    pub io: analyze::directio::ReadMode,
 }
 
 impl AnalyzeArgs {
@@ -452,7 +483,7 @@ impl AnalyzeArgs {
             Some(t) => t,
             None => stem.clone(),
         };
-        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet, verbose: self.verbose })
+        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet, verbose: self.verbose, io: self.io.mode() })
     }
 }
 

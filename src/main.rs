@@ -78,7 +78,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        cli::BenchCommand::Analyze { from, sizes, dir, warm, runs } => {
+        cli::BenchCommand::Analyze { from, sizes, dir, warm, runs, io } => {
             let from = from.unwrap_or_else(|| std::path::PathBuf::from("../shared/realdata/MohanadOdema+DLProf/nsys_profile.sqlite"));
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create --dir {}", dir.display()))?;
             let exe = std::env::current_exe()?;
@@ -98,10 +98,21 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     let _ = std::fs::write("/proc/sys/vm/drop_caches", "3");
                 }
             };
-            println!("page cache: {}; median of {runs} run(s) per step", if cold { "cold (dropped before each step)" } else { "warm" });
+            let io_name = match io {
+                cli::IoArg::Auto => "auto",
+                cli::IoArg::Direct => "direct",
+                cli::IoArg::Buffered => "buffered",
+            };
+            println!("page cache: {}; reads: {io_name}; median of {runs} run(s) per step", if cold { "cold (dropped before each step)" } else { "warm" });
             let run_once = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
                 drop_cache();
-                let o = std::process::Command::new(&exe).args(["bench", "run-one", mode]).arg(file).arg("--out").arg(dir.join("analysis")).output()?;
+                let o = std::process::Command::new(&exe)
+                    .args(["bench", "run-one", mode])
+                    .arg(file)
+                    .arg("--out")
+                    .arg(dir.join("analysis"))
+                    .env("LATENCY_ANATOMY_IO", io_name)
+                    .output()?;
                 if !o.status.success() {
                     anyhow::bail!("bench {mode} failed on {}: {}", file.display(), String::from_utf8_lossy(&o.stderr).trim());
                 }
@@ -128,7 +139,11 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     analyze::bench::make_trace(&from, n, &file)?;
                 }
                 if !cold {
-                    run_once("scan", &file)?; // warm-up read, not measured
+                    // Warm: the whole file in the page cache (a direct read would leave it out), then a warm-up
+                    // scan, neither measured.
+                    let mut f = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                    std::io::copy(&mut f, &mut std::io::sink())?;
+                    run_once("scan", &file)?;
                 }
                 let a = run("scan", &file)?;
                 let b = run("analyze", &file)?;
@@ -137,7 +152,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     "{:>10}  {:>10.3} {:>9.2} {:>10.1}  {:>10.3} {:>9.2} {:>10.1}  {:>6.2}",
                     b["rows"], wa, a["cpu_s"].as_f64().unwrap_or(0.0), a["peak_rss_mb"].as_f64().unwrap_or(0.0), wb, b["cpu_s"].as_f64().unwrap_or(0.0), b["peak_rss_mb"].as_f64().unwrap_or(0.0), wb / wa.max(1e-9)
                 );
-                results.push(serde_json::json!({"kernels_requested": n, "cache": if cold { "cold" } else { "warm" }, "file_bytes": std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0), "scan": a, "analyze": b, "ratio": wb / wa.max(1e-9)}));
+                results.push(serde_json::json!({"kernels_requested": n, "cache": if cold { "cold" } else { "warm" }, "io": io_name, "file_bytes": std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0), "scan": a, "analyze": b, "ratio": wb / wa.max(1e-9)}));
             }
             std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(&results)? + "\n")?;
             println!("wrote {}", dir.join("bench.json").display());
@@ -254,6 +269,7 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
             eprintln!("  {msg}");
         }
     };
+    analyze::directio::set_read_mode(cfg.io);
     let tables = if is_ncu_input(&cfg.input) {
         let mut inputs = vec![cfg.input.clone()];
         inputs.extend(cfg.ncu.iter().cloned());
@@ -263,6 +279,9 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
         let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
         let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
         let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
+        if analyze::directio::direct_opens() > 0 {
+            progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
+        }
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
         let t = std::time::Instant::now();
         let tables = analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));

@@ -23,6 +23,7 @@ pub mod classes;
 pub mod classify;
 mod correlate;
 mod dense;
+pub mod directio;
 pub mod error;
 pub mod kernels;
 pub mod memory;

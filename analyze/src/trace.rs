@@ -516,7 +516,11 @@ pub fn open(path: &Path) -> Result<Connection> {
         let detail = if n == 0 { "the file is empty".to_string() } else { "no SQLite header".to_string() };
         return Err(AnalyzeError::NotSqlite { path: path.to_path_buf(), detail });
     }
-    let uri = format!("file:{}?immutable=1", uri_escape(path));
+    let mut uri = format!("file:{}?immutable=1", uri_escape(path));
+    if let Some(vfs) = crate::directio::vfs_for(path, meta.len()) {
+        uri.push_str("&vfs=");
+        uri.push_str(vfs);
+    }
     let conn = Connection::open_with_flags(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
