@@ -73,8 +73,7 @@ prop_compose! {
         calls in prop::collection::vec((0i64..10_000, 0i64..50, 0i64..2), 40),
         ranges in prop::collection::vec((0i64..10_000, 0i64..4_000, 0i64..2, 0u32..4, any::<bool>()), 0..25),
     ) -> Trace {
-        let mut t = Trace::default();
-        t.names = vec!["gemm_a".into(), "rmsnorm_b".into(), "usilu_c".into(), "prefill".into(), "decode".into(), "decode_step".into(), "misc".into(), "cudaLaunchKernel".into()];
+        let mut t = Trace { names: vec!["gemm_a".into(), "rmsnorm_b".into(), "usilu_c".into(), "prefill".into(), "decode".into(), "decode_step".into(), "misc".into(), "cudaLaunchKernel".into()], ..Default::default() };
         let tid = |x: i64| (1i64 << 24) | (100 + x);
         for (i, (s, d, thread)) in calls.iter().enumerate() {
             t.api.push(ApiCall { start: *s, end: s + d, global_tid: tid(*thread), correlation: i as i64 });

@@ -8,6 +8,7 @@
 //! - `e2e`: ttft + all `gen_tokens` decode steps of one request batch.
 //! - Throughputs count tokens of all sequences: `prefill_tok_s = batch·seq / prefill_p50`,
 //!   `decode_tok_s = batch / decode_p50`, `total_tok_s = batch·(seq + gen) / (prefill_p50 + gen·decode_p50)`.
+//!
 //! Percentiles interpolate linearly between order statistics (numpy's default).
 
 use serde::{Deserialize, Serialize};

@@ -198,7 +198,7 @@ pub fn run(argv: &Argv, stdout_to: &Path, log: &Path, timeout: Duration) -> std:
 pub fn version_of(program: &Path) -> Option<String> {
     let o = Command::new(program).arg("--version").stdin(Stdio::null()).output().ok()?;
     let text = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).last().map(str::to_string)
+    text.lines().map(str::trim).rfind(|l| !l.is_empty()).map(str::to_string)
 }
 
 #[cfg(test)]

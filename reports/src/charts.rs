@@ -290,13 +290,13 @@ fn draw_stacked<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, c
     root.fill(&WHITE).map_err(e)?;
     let n = categories.len().max(1) as u32;
     let total_max = (0..n as usize).map(|c| stacks.iter().map(|s| s.values.get(c).copied().unwrap_or(0.0)).sum::<f64>()).fold(0.0, f64::max).max(1e-9);
-    // One extra empty segment on the right holds the legend.
+    // `0..n` has n + 1 segments: one per category and an empty one on the right for the legend.
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(14)
         .x_label_area_size(40)
         .y_label_area_size(64)
-        .build_cartesian_2d((0u32..n + 1).into_segmented(), 0.0..total_max * 1.05)
+        .build_cartesian_2d((0u32..n).into_segmented(), 0.0..total_max * 1.05)
         .map_err(e)?;
     let cats = categories.to_vec();
     chart

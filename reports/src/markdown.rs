@@ -32,13 +32,11 @@ impl Default for ReportOptions {
 /// Escapes text for a markdown table cell: no name can break the table, start HTML, or format text.
 pub fn escape_cell(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max) + 8);
-    let mut n = 0usize;
-    for c in s.chars() {
+    for (n, c) in s.chars().enumerate() {
         if n >= max {
             out.push('…');
             break;
         }
-        n += 1;
         match c {
             '|' => out.push_str("\\|"),
             '\\' => out.push_str("\\\\"),

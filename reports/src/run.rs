@@ -2,6 +2,7 @@
 //! - a capture run (`manifest.json`): `sweep.md` (tables, figures, findings), each `analysis/<point>/report.md`
 //!   with its charts, `comparison.md` of the profiled points, and `index.md` linking everything;
 //! - an analysis folder (`tables.json`): its `report.md` with charts.
+//!
 //! Charts are SVG (linked from the markdown by relative paths, so the reports render on GitHub) plus PNG.
 
 use std::fmt::Write;
@@ -185,7 +186,7 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
         ),
     ];
     let table: Vec<Vec<String>> =
-        rows.iter().map(|(name, f)| std::iter::once(name.to_string()).chain(ps.iter().map(|p| f(p))).collect()).collect();
+        rows.iter().map(|(name, f)| std::iter::once(name.to_string()).chain(ps.iter().map(f)).collect()).collect();
     let md_header: Vec<&str> = std::iter::once("").chain(head.iter().map(String::as_str)).collect();
     let align: Vec<bool> = std::iter::once(false).chain(ps.iter().map(|_| true)).collect();
     crate::markdown::table(&mut md, &md_header, &align, &table);
