@@ -502,7 +502,8 @@ fn classify_sqlite_error(path: &Path, e: rusqlite::Error) -> AnalyzeError {
     AnalyzeError::Corrupt { path: path.to_path_buf(), detail }
 }
 
-/// Opens an export read-only. Checks the SQLite magic first so that random bytes give a clear message.
+/// Opens an export read-only. Checks the SQLite magic first so that random bytes give a clear message. A large
+/// export that is not in the page cache is read past it, with `O_DIRECT` (see [`crate::directio`]).
 pub fn open(path: &Path) -> Result<Connection> {
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
