@@ -185,7 +185,7 @@ mod imp {
     /// An aligned buffer of [`BLOCK`] bytes, owned by whoever holds it (the cache or the read-ahead thread).
     struct Buf(*mut u8);
 
-    // SAFETY: a `Buf` is a plain heap allocation handed whole from one thread to the other, never shared.
+    // SAFETY: a `Buf` is a private anonymous mapping handed whole from one thread to the other, never shared.
     unsafe impl Send for Buf {}
 
     impl Buf {
