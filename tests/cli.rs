@@ -1,6 +1,7 @@
 //! End-to-end tests of the `latency-anatomy` binary: real exports, bad inputs, `.nsys-rep` input made by a
 //! real `nsys profile`, and re-rendering a report from its tables.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::Command as StdCommand;
 
@@ -68,6 +69,23 @@ fn verbose_prints_every_step_and_quiet_nothing() {
     }
     let q = bin().arg("analyze").arg(&input).arg("--out").arg(out.path()).arg("--verbose").arg("--quiet").assert().success();
     assert!(q.get_output().stderr.is_empty() && q.get_output().stdout.is_empty());
+}
+
+#[test]
+fn io_modes_write_the_same_files() {
+    let Some(dir) = realdata() else { return };
+    let input = dir.join("LeiWang1999+memfusion_artifact/report1.sqlite");
+    let (direct, buffered) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = bin().arg("analyze").arg(&input).arg("--out").arg(direct.path()).args(["--io", "direct", "--verbose"]).assert().success();
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let o_direct = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECT).open(&input).is_ok();
+    assert_eq!(err.contains("read with O_DIRECT"), o_direct, "the step line says how the file was read:\n{err}");
+    bin().arg("analyze").arg(&input).arg("--out").arg(buffered.path()).args(["--io", "buffered", "-q"]).assert().success();
+    for f in ["kernels.csv", "nvtx_ranges.csv", "classes.csv", "memory.csv", "timeline.csv", "gaps.csv", "tables.json", "report.md"] {
+        let (a, b) = (std::fs::read(direct.path().join(f)).unwrap(), std::fs::read(buffered.path().join(f)).unwrap());
+        assert!(a == b, "{f} differs between --io direct and --io buffered");
+    }
+    bin().arg("analyze").arg(&input).args(["--io", "sideways"]).assert().failure().code(2).stderr(predicate::str::contains("possible values: auto, direct, buffered"));
 }
 
 #[test]
