@@ -21,11 +21,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 pub enum ReadMode {
     /// Direct reads for a large file that is mostly not in the page cache; the page cache otherwise.
     #[default]
-    Auto,
+    Auto = 0,
     /// Always direct reads (falls back to the page cache where the file system refuses them).
-    Direct,
+    Direct = 1,
     /// Always through the page cache (SQLite's default VFS).
-    Buffered,
+    Buffered = 2,
 }
 
 impl std::str::FromStr for ReadMode {
@@ -56,21 +56,25 @@ pub fn direct_opens() -> u64 {
     DIRECT_OPENS.load(Ordering::Relaxed)
 }
 
-/// Sets how exports are read from now on, for the whole process (the CLI's `--io`).
+/// Sets how exports are read from now on, for the whole process (the CLI's `--io`). Overrides
+/// `LATENCY_ANATOMY_IO`.
 pub fn set_read_mode(mode: ReadMode) {
-    MODE.store(mode as u8, Ordering::Relaxed);
+    MODE.store(mode as u8 | SET, Ordering::Relaxed);
 }
 
-/// How exports are read now (see [`set_read_mode`]; `LATENCY_ANATOMY_IO=auto|direct|buffered` sets the start value).
+/// Flag in `MODE`: the mode was set by [`set_read_mode`], not taken from the environment.
+const SET: u8 = 0x80;
+
+/// How exports are read now: what [`set_read_mode`] set, else `LATENCY_ANATOMY_IO=auto|direct|buffered` (how
+/// `bench analyze` passes `--io` to the processes it measures), else [`ReadMode::Auto`].
 pub fn read_mode() -> ReadMode {
-    static FROM_ENV: std::sync::Once = std::sync::Once::new();
-    FROM_ENV.call_once(|| {
-        if let Some(m) = std::env::var("LATENCY_ANATOMY_IO").ok().and_then(|v| v.parse::<ReadMode>().ok()) {
-            // Only when nobody set a mode before the first read.
-            let _ = MODE.compare_exchange(0, m as u8, Ordering::Relaxed, Ordering::Relaxed);
-        }
-    });
-    match MODE.load(Ordering::Relaxed) {
+    let m = MODE.load(Ordering::Relaxed);
+    let m = if m & SET != 0 {
+        m & !SET
+    } else {
+        std::env::var("LATENCY_ANATOMY_IO").ok().and_then(|v| v.parse::<ReadMode>().ok()).unwrap_or_default() as u8
+    };
+    match m {
         1 => ReadMode::Direct,
         2 => ReadMode::Buffered,
         _ => ReadMode::Auto,

@@ -16,6 +16,14 @@ fn json(t: &Tables) -> serde_json::Value {
 
 #[test]
 fn direct_reads_give_the_tables_of_buffered_reads() {
+    // The environment gives the mode until the program sets one.
+    // (This binary's only test, so no other thread reads the environment meanwhile.)
+    std::env::set_var("LATENCY_ANATOMY_IO", "buffered");
+    assert_eq!(directio::read_mode(), ReadMode::Buffered);
+    directio::set_read_mode(ReadMode::Auto);
+    assert_eq!(directio::read_mode(), ReadMode::Auto);
+    std::env::remove_var("LATENCY_ANATOMY_IO");
+
     let Some(dir) = common::realdata_or_skip("direct_io") else { return };
     let files = common::sqlite_files(&dir);
     assert_eq!(files.len(), 12);
