@@ -98,11 +98,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     let _ = std::fs::write("/proc/sys/vm/drop_caches", "3");
                 }
             };
-            let io_name = match io {
-                cli::IoArg::Auto => "auto",
-                cli::IoArg::Direct => "direct",
-                cli::IoArg::Buffered => "buffered",
-            };
+            let io_name = io.mode().name();
             println!("page cache: {}; reads: {io_name}; median of {runs} run(s) per step", if cold { "cold (dropped before each step)" } else { "warm" });
             let run_once = |mode: &str, file: &std::path::Path| -> anyhow::Result<serde_json::Value> {
                 drop_cache();

@@ -14,7 +14,7 @@
 //! before. The export is opened `immutable` (see [`crate::trace::open`]), so the VFS takes no locks and never
 //! writes.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 /// How [`crate::trace::open`] reads an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,15 +28,24 @@ pub enum ReadMode {
     Buffered = 2,
 }
 
+impl ReadMode {
+    /// The mode's name, as `--io` and `LATENCY_ANATOMY_IO` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadMode::Auto => "auto",
+            ReadMode::Direct => "direct",
+            ReadMode::Buffered => "buffered",
+        }
+    }
+}
+
 impl std::str::FromStr for ReadMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(ReadMode::Auto),
-            "direct" => Ok(ReadMode::Direct),
-            "buffered" => Ok(ReadMode::Buffered),
-            other => Err(format!("unknown read mode {other:?} (auto, direct or buffered)")),
-        }
+        [ReadMode::Auto, ReadMode::Direct, ReadMode::Buffered]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown read mode {s:?} (auto, direct or buffered)"))
     }
 }
 
@@ -48,7 +57,7 @@ pub const BLOCK: usize = 1 << 20;
 pub const BLOCKS: usize = 8;
 
 static MODE: AtomicU8 = AtomicU8::new(0);
-static DIRECT_OPENS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static DIRECT_OPENS: AtomicU64 = AtomicU64::new(0);
 
 /// How many connections of this process opened their export with `O_DIRECT` so far (the others read through the
 /// page cache).
@@ -81,13 +90,13 @@ pub fn read_mode() -> ReadMode {
     }
 }
 
-/// The name of the SQLite VFS to open `path` with: the direct-read VFS when the read mode and the file call for it
-/// and it could be registered, `None` for SQLite's default.
-pub fn vfs_for(path: &std::path::Path, len: u64) -> Option<&'static str> {
+/// The name of the SQLite VFS to open `path` (already open as `file`, `len` bytes) with: the direct-read VFS when
+/// the read mode and the file call for it and it could be registered, `None` for SQLite's default.
+pub fn vfs_for(path: &std::path::Path, file: &std::fs::File, len: u64) -> Option<&'static str> {
     let direct = match read_mode() {
         ReadMode::Buffered => false,
         ReadMode::Direct => true,
-        ReadMode::Auto => len >= DIRECT_MIN_BYTES && not_cached(path, len),
+        ReadMode::Auto => len >= DIRECT_MIN_BYTES && not_cached(path, file, len),
     };
     if direct {
         imp::register()
@@ -98,13 +107,13 @@ pub fn vfs_for(path: &std::path::Path, len: u64) -> Option<&'static str> {
 
 /// Whether less than half of `path` is in the page cache; asked once per file and process (every connection of
 /// one analysis reads the same way, and asking costs ~30 ms at 4 GB).
-fn not_cached(path: &std::path::Path, len: u64) -> bool {
+fn not_cached(path: &std::path::Path, file: &std::fs::File, len: u64) -> bool {
     static SEEN: std::sync::Mutex<Vec<(std::path::PathBuf, u64, bool)>> = std::sync::Mutex::new(Vec::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(&(_, _, v)) = seen.iter().find(|(p, l, _)| p == path && *l == len) {
         return v;
     }
-    let v = imp::resident_fraction(path, len).is_some_and(|f| f < 0.5);
+    let v = imp::resident_fraction(file, len).is_some_and(|f| f < 0.5);
     seen.push((path.to_path_buf(), len, v));
     v
 }
@@ -115,7 +124,7 @@ mod imp {
     use std::fs::File;
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::{FileExt, OpenOptionsExt};
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
     use std::sync::{mpsc, OnceLock};
 
     use rusqlite::ffi;
@@ -149,11 +158,10 @@ mod imp {
 
     static BASE: std::sync::atomic::AtomicPtr<ffi::sqlite3_vfs> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 
-    /// The fraction of `path`'s pages in the page cache (`mincore` over a mapping that is never touched), asked
+    /// The fraction of `f`'s pages in the page cache (`mincore` over a mapping that is never touched), asked
     /// in windows so that the answer buffer stays small (see [`Buf::new`] for why large allocations matter).
-    pub(super) fn resident_fraction(path: &Path, len: u64) -> Option<f64> {
+    pub(super) fn resident_fraction(f: &File, len: u64) -> Option<f64> {
         use std::os::fd::AsRawFd;
-        let f = File::open(path).ok()?;
         let len = usize::try_from(len).ok().filter(|&l| l > 0)?;
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as usize;
         let mut vec = [0u8; 16384];
@@ -626,7 +634,20 @@ mod imp {
     pub(super) fn register() -> Option<&'static str> {
         None
     }
-    pub(super) fn resident_fraction(_: &std::path::Path, _: u64) -> Option<f64> {
+    pub(super) fn resident_fraction(_: &std::fs::File, _: u64) -> Option<f64> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadMode;
+
+    #[test]
+    fn read_mode_names_parse_back() {
+        for m in [ReadMode::Auto, ReadMode::Direct, ReadMode::Buffered] {
+            assert_eq!(m.name().parse::<ReadMode>(), Ok(m));
+        }
+        assert!("sideways".parse::<ReadMode>().unwrap_err().contains("auto, direct or buffered"));
     }
 }

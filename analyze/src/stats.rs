@@ -78,33 +78,15 @@ pub fn union_in_place(v: &mut Vec<(i64, i64)>) {
 
 /// The union of two streams of intervals, each sorted by start (as [`union_in_place`] or [`sorted_union`] leave
 /// them), handed to `f` in order: the same intervals as [`union`] of both together, in linear time and without a
-/// buffer.
-pub fn for_each_merged(a: impl IntoIterator<Item = (i64, i64)>, b: impl IntoIterator<Item = (i64, i64)>, mut f: impl FnMut((i64, i64))) {
+/// buffer (the two streams merged by start, then [`sorted_union`]).
+pub fn for_each_merged(a: impl IntoIterator<Item = (i64, i64)>, b: impl IntoIterator<Item = (i64, i64)>, f: impl FnMut((i64, i64))) {
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    let mut cur: Option<(i64, i64)> = None;
-    loop {
-        let next = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
-            (_, Some(_)) => b.next(),
-            (Some(_), None) => a.next(),
-            (None, None) => None,
-        };
-        let Some(next) = next else { break };
-        if next.1 <= next.0 {
-            continue;
-        }
-        match &mut cur {
-            Some(c) if next.0 <= c.1 => c.1 = c.1.max(next.1),
-            _ => {
-                if let Some(c) = cur.replace(next) {
-                    f(c);
-                }
-            }
-        }
-    }
-    if let Some(c) = cur {
-        f(c);
-    }
+    let by_start = std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
+        (_, Some(_)) => b.next(),
+        _ => a.next(),
+    });
+    sorted_union(by_start).for_each(f);
 }
 
 /// The union of intervals given in order of start, as disjoint, sorted, non-empty intervals, computed as they are

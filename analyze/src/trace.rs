@@ -518,7 +518,7 @@ pub fn open(path: &Path) -> Result<Connection> {
         return Err(AnalyzeError::NotSqlite { path: path.to_path_buf(), detail });
     }
     let mut uri = format!("file:{}?immutable=1", uri_escape(path));
-    if let Some(vfs) = crate::directio::vfs_for(path, meta.len()) {
+    if let Some(vfs) = crate::directio::vfs_for(path, &f, meta.len()) {
         uri.push_str("&vfs=");
         uri.push_str(vfs);
     }

@@ -49,7 +49,8 @@ fn direct_reads_give_the_tables_of_buffered_reads() {
     directio::set_read_mode(ReadMode::Auto);
     let small = dir.join("MohanadOdema+DLProf/nsys_profile.sqlite");
     assert!(std::fs::metadata(&small).unwrap().len() < directio::DIRECT_MIN_BYTES);
-    assert_eq!(directio::vfs_for(&small, std::fs::metadata(&small).unwrap().len()), None);
+    let small_file = std::fs::File::open(&small).unwrap();
+    assert_eq!(directio::vfs_for(&small, &small_file, small_file.metadata().unwrap().len()), None);
 
     // tmpfs refuses O_DIRECT: same tables through the page cache.
     let shm = std::path::Path::new("/dev/shm");
