@@ -65,13 +65,13 @@ impl RangeAgg {
     fn merge(&mut self, o: &RangeAgg) {
         self.push_pop |= o.push_pop;
         self.start_end |= o.start_end;
-        self.instances += o.instances;
-        self.cpu_total += o.cpu_total;
-        self.gpu_total += o.gpu_total;
-        self.gpu_inclusive += o.gpu_inclusive;
+        self.instances = self.instances.saturating_add(o.instances);
+        self.cpu_total = self.cpu_total.saturating_add(o.cpu_total);
+        self.gpu_total = self.gpu_total.saturating_add(o.gpu_total);
+        self.gpu_inclusive = self.gpu_inclusive.saturating_add(o.gpu_inclusive);
         self.kernels += o.kernels;
         self.kernels_innermost += o.kernels_innermost;
-        self.proj_total += o.proj_total;
+        self.proj_total = self.proj_total.saturating_add(o.proj_total);
         self.proj_instances += o.proj_instances;
     }
 }
@@ -257,7 +257,7 @@ impl<'t> Sweep<'t> {
             (None, None) => None,
         };
         match end {
-            Some(e) => agg.cpu_total += (e - r.start).max(0),
+            Some(e) => agg.cpu_total = agg.cpu_total.saturating_add((e - r.start).max(0)),
             None => self.open_cpu.push((r.key, r.start)),
         }
         if r.cross_thread || end.is_some_and(|e| e < r.start) {
@@ -320,7 +320,7 @@ impl<'t> Sweep<'t> {
                     Some((s, e)) => (s.min(o_start), e.max(o_end)),
                 });
                 if is_kernel {
-                    aggs[o.key as usize].gpu_inclusive += d;
+                    aggs[o.key as usize].gpu_inclusive = aggs[o.key as usize].gpu_inclusive.saturating_add(d);
                     self.scratch.push(o.key);
                 }
             }
@@ -354,7 +354,7 @@ impl<'t> Sweep<'t> {
             };
             if let (true, Some(i)) = (is_kernel, inner) {
                 let a = &mut aggs[i.key as usize];
-                a.gpu_total += d;
+                a.gpu_total = a.gpu_total.saturating_add(d);
                 a.kernels_innermost += 1;
             }
             th.next += 1;
@@ -366,7 +366,7 @@ impl<'t> Sweep<'t> {
     pub fn finish(mut self) -> SweepOut {
         let max_ts = self.max_ts.unwrap_or(self.running_max);
         for (key, start) in std::mem::take(&mut self.open_cpu) {
-            self.aggs[key as usize].cpu_total += (max_ts - start).max(0);
+            self.aggs[key as usize].cpu_total = self.aggs[key as usize].cpu_total.saturating_add((max_ts - start).max(0));
         }
         self.running_max = self.running_max.max(max_ts);
         let tids: Vec<i64> = self.threads.keys().copied().collect();
@@ -406,7 +406,7 @@ impl<'t> Sweep<'t> {
 fn finalize(aggs: &mut [RangeAgg], o: &Open) {
     if let Some((s, e)) = o.proj {
         let a = &mut aggs[o.key as usize];
-        a.proj_total += e - s;
+        a.proj_total = a.proj_total.saturating_add(e - s);
         a.proj_instances += 1;
     }
 }

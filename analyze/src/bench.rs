@@ -47,10 +47,31 @@ fn columns(conn: &Connection, schema: &str, table: &str) -> rusqlite::Result<Vec
 /// time (as real exports are) gives an output sorted by time. Other tables (strings, GPUs, metadata) are copied once; NVTX domain creations
 /// stay in tile 0. The schema is the source's.
 pub fn make_trace(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
-    if out.exists() {
-        std::fs::remove_file(out).map_err(|source| AnalyzeError::Write { path: out.to_path_buf(), source })?;
+    crate::fsutil::refuse_overwrite(out, &[from], "--out")?;
+    if kernels == 0 {
+        return Err(AnalyzeError::BadInput { path: out.to_path_buf(), detail: "cannot be built with --kernels 0; give the number of kernel executions wanted (at least 1)".into() });
     }
     crate::trace::open(from)?; // a clear error for a file that is not an export
+    // Built under a temporary name and renamed when complete: a failure leaves neither a partial file nor an
+    // empty one, and an existing `out` is only replaced by a complete export.
+    let tmp = crate::fsutil::temp_beside(out);
+    let r = make_trace_into(from, kernels, &tmp);
+    match r {
+        Ok(stats) => {
+            std::fs::rename(&tmp, out).map_err(|source| {
+                let _ = std::fs::remove_file(&tmp);
+                AnalyzeError::Write { path: out.to_path_buf(), source }
+            })?;
+            Ok(stats)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn make_trace_into(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
     let src = std::path::absolute(from).unwrap_or_else(|_| from.to_path_buf());
     let uri = format!("file:{}?immutable=1&mode=ro", src.display());
     // ATTACH with a URI needs URI filenames enabled on the connection.

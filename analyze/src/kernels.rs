@@ -38,7 +38,7 @@ pub fn kernel_table(trace: &Trace) -> Vec<KernelRow> {
                 short_name: trace.name(short).to_string(),
                 name,
                 instances: s.count,
-                total_ns: s.total as i64,
+                total_ns: s.total.clamp(0, i64::MAX as i128) as i64,
                 pct_gpu_time: r2(pct(s.total, device_total[&device])),
                 avg_ns: r1(s.avg),
                 med_ns: r1(s.med),

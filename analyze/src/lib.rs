@@ -25,6 +25,7 @@ mod correlate;
 mod dense;
 pub mod directio;
 pub mod error;
+pub mod fsutil;
 pub mod kernels;
 pub mod memory;
 pub mod ncu;
@@ -103,9 +104,11 @@ pub fn analyze_attributed(
     let ((kernels, classes, memory, traffic, summary), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
         let h = s.spawn(|| (nvtx::range_table(attr), timeline::timeline_tables(trace, attr)));
         let traffic = if trace.n_ops() > 0 { traffic::traffic_table(trace, attr, &ncu_rows, opts.model) } else { Vec::new() };
-        let kernel_ns: i64 = trace.kernels.iter().map(|k| k.end - k.start).sum();
-        let attributed_ns: i64 =
-            trace.kernels.iter().enumerate().filter(|(i, _)| attr.attributed(*i)).map(|(_, k)| k.end - k.start).sum();
+        // Sums in 128 bits, clamped: no count of rows can make them wrap.
+        let clamp = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+        let kernel_ns = clamp(trace.kernels.iter().map(|k| (k.end - k.start) as i128).sum());
+        let attributed_ns =
+            clamp(trace.kernels.iter().enumerate().filter(|(i, _)| attr.attributed(*i)).map(|(_, k)| (k.end - k.start) as i128).sum());
         let summary = tables::Summary {
             kernels: n_kernels as u64,
             kernel_names: {
@@ -114,7 +117,7 @@ pub fn analyze_attributed(
             },
             kernel_ns,
             memops: trace.memops.len() as u64,
-            memop_ns: trace.memops.iter().map(|m| m.end - m.start).sum(),
+            memop_ns: clamp(trace.memops.iter().map(|m| (m.end - m.start) as i128).sum()),
             nvtx_ranges: attr.range_instances,
             kernels_with_launch: attr.launch[..n_kernels].iter().filter(|&&l| l != attribution::NONE).count() as u64,
             attributed_ns,
@@ -160,11 +163,12 @@ pub fn analyze_file(path: &Path, opts: &Options) -> Result<Tables> {
 /// Writes `bytes` to `path` through a temporary file and a rename, so that no half-written file is left
 /// looking complete.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-    ));
-    std::fs::write(&tmp, bytes).map_err(|source| AnalyzeError::Write { path: path.to_path_buf(), source })?;
+    // A name unique to this process and call: two writers of the same file never share a temporary file.
+    let tmp = fsutil::temp_beside(path);
+    std::fs::write(&tmp, bytes).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        AnalyzeError::Write { path: path.to_path_buf(), source }
+    })?;
     std::fs::rename(&tmp, path).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
         AnalyzeError::Write { path: path.to_path_buf(), source }
@@ -193,6 +197,22 @@ pub const CSV_FILES: [(&str, &[&str]); 6] = [
     ("timeline.csv", &["device", "gpu", "kernels", "memops", "first_start_ns", "last_end_ns", "span_ns", "busy_ns", "kernel_busy_ns", "kernel_sum_ns", "memop_sum_ns", "utilization_pct", "idle_ns", "idle_gaps", "largest_gap_ns", "launch_api_ns", "launch_latency_med_ns", "short_kernels", "short_kernel_ns", "short_kernel_api_ns"]),
     ("gaps.csv", &["device", "rank", "start_ns", "end_ns", "gap_ns", "before", "after"]),
 ];
+
+/// Names of every file [`write_tables`] and the report may write into an output folder (tables in every format,
+/// `tables.json`, `report.md`): an input with one of these names in that folder would be overwritten.
+pub const OUTPUT_FILES: [&str; 21] = [
+    "kernels.csv", "nvtx_ranges.csv", "classes.csv", "memory.csv", "timeline.csv", "gaps.csv", "ncu_kernels.csv", "ncu_phases.csv", "traffic.csv",
+    "kernels.parquet", "nvtx_ranges.parquet", "classes.parquet", "memory.parquet", "timeline.parquet", "gaps.parquet", "ncu_kernels.parquet",
+    "ncu_phases.parquet", "traffic.parquet", "tables.json", "report.md", "charts",
+];
+
+/// Refuses an output folder in which writing the tables would overwrite one of `inputs`.
+pub fn check_output_dir(dir: &Path, inputs: &[&Path]) -> Result<()> {
+    for name in OUTPUT_FILES {
+        fsutil::refuse_overwrite(&dir.join(name), inputs, "--out (another folder)")?;
+    }
+    Ok(())
+}
 
 /// Writes the tables into `dir` (created if needed) in the given formats; the Parquet `trace_id` is the input's
 /// file name without extension.
@@ -252,9 +272,13 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
 
 /// Reads a `tables.json` written by [`write_tables`].
 pub fn read_tables(path: &Path) -> Result<Tables> {
+    fsutil::check_input(path)?;
     let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
-    serde_json::from_slice(&bytes).map_err(|e| AnalyzeError::Serialize {
+    serde_json::from_slice(&bytes).map_err(|e| AnalyzeError::BadInput {
         path: path.to_path_buf(),
-        detail: format!("not a tables.json written by `latency-anatomy analyze` ({e})"),
+        detail: format!(
+            "is not a complete tables.json written by `latency-anatomy analyze` ({e}{}); analyze the export again to rewrite it",
+            if e.is_eof() { ": the file ends early, it was cut" } else { "" }
+        ),
     })
 }

@@ -14,7 +14,7 @@ pub fn memory_table(trace: &Trace) -> Vec<MemoryRow> {
     for m in &trace.memops {
         let g = groups.entry((m.device as i64, m.kind)).or_default();
         g.0.push(m.end - m.start);
-        g.1 += m.bytes;
+        g.1 = g.1.saturating_add(m.bytes);
     }
     let peak = |device: i64| {
         trace.info.gpus.iter().find(|g| g.device == device).map(|g| g.memory_bandwidth_bps as f64 / 1e9).unwrap_or(0.0)
@@ -29,7 +29,7 @@ pub fn memory_table(trace: &Trace) -> Vec<MemoryRow> {
                 operation: kind.nsys_name(),
                 count: s.count,
                 bytes,
-                total_ns: s.total as i64,
+                total_ns: s.total.clamp(0, i64::MAX as i128) as i64,
                 avg_ns: r1(s.avg),
                 min_ns: s.min,
                 max_ns: s.max,

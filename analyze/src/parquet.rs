@@ -100,12 +100,16 @@ pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<()> {
         }
         let mut df = frame(t, table, trace_id)?;
         let path = dir.join(format!("{table}.parquet"));
-        let tmp = dir.join(format!("{table}.parquet.partial"));
+        let tmp = crate::fsutil::temp_beside(&path);
         let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Write { path: path.clone(), source })?;
-        ParquetWriter::new(file)
+        let written = ParquetWriter::new(file)
             .finish(&mut df)
-            .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })?;
-        std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Write { path: path.clone(), source })?;
+            .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })
+            .and_then(|_| std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Write { path: path.clone(), source }));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
     }
     Ok(())
 }

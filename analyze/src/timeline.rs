@@ -47,9 +47,9 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
         let mut gaps: Vec<(i64, i64)> = Vec::with_capacity(TOP_GAPS + 1);
         let bigger = |a: &(i64, i64), b: &(i64, i64)| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0));
         let mut prev_end: Option<i64> = None;
-        let kernel_union = sorted_union(ks).inspect(|(s, e)| kernel_busy += e - s);
+        let kernel_union = sorted_union(ks).inspect(|(s, e)| kernel_busy = kernel_busy.saturating_add(e - s));
         for_each_merged(kernel_union, sorted_union(ms), |(s, e)| {
-            busy += e - s;
+            busy = busy.saturating_add(e - s);
             if let Some(pe) = prev_end {
                 idle_gaps += 1;
                 let g = (pe, s);
@@ -98,17 +98,17 @@ pub fn timeline_tables(trace: &Trace, attr: &Attribution) -> (Vec<TimelineRow>, 
             name_gaps(i, start, end);
             let d = end - start;
             kernels += 1;
-            kernel_sum += d;
+            kernel_sum = kernel_sum.saturating_add(d);
             let a = attr.launch[i];
             if a != NONE {
                 let call = &trace.api[a as usize];
                 let api_d = call.end - call.start;
-                launch_api += api_d;
+                launch_api = launch_api.saturating_add(api_d);
                 latencies.push(start - call.start);
                 if d < api_d {
                     short += 1;
-                    short_ns += d;
-                    short_api += api_d;
+                    short_ns = short_ns.saturating_add(d);
+                    short_api = short_api.saturating_add(api_d);
                 }
             }
         }

@@ -294,6 +294,8 @@ struct Interner {
     index: FxHashMap<String, u32>,
     /// StringIds id -> interned index.
     by_string_id: FxHashMap<i64, u32>,
+    /// Lookups of ids that `StringIds` does not have (each shown as `[unknown string id]`).
+    dangling: u64,
 }
 
 impl Interner {
@@ -312,10 +314,14 @@ impl Interner {
         match id {
             None => self.intern("[unnamed]"),
             Some(id) => {
+                let known = strings.get(id);
+                if known.is_none() {
+                    self.dangling += 1;
+                }
                 if let Some(&i) = self.by_string_id.get(&id) {
                     return i;
                 }
-                let i = self.intern(strings.get(id).unwrap_or("[unknown string id]"));
+                let i = self.intern(known.unwrap_or("[unknown string id]"));
                 self.by_string_id.insert(id, i);
                 i
             }
@@ -479,8 +485,13 @@ impl Reader<'_> {
     }
 
     fn req(&self, v: ValueRef<'_>, table: &str, column: &str) -> Result<i64> {
-        self.int(v, table, column)?
-            .ok_or_else(|| self.bad(table, column, "NULL where a value is required"))
+        self.int(v, table, column)?.ok_or_else(|| {
+            if self.columns(table).is_ok_and(|c| !c.contains(column)) {
+                self.bad(table, column, "the column is missing from the table (this tool needs it)")
+            } else {
+                self.bad(table, column, "a row has NULL where a value is required")
+            }
+        })
     }
 }
 
@@ -506,6 +517,7 @@ fn classify_sqlite_error(path: &Path, e: rusqlite::Error) -> AnalyzeError {
 /// export that is not in the page cache is read past it, with `O_DIRECT` (see [`crate::directio`]).
 pub fn open(path: &Path) -> Result<Connection> {
     use std::io::Read;
+    crate::fsutil::check_input(path)?;
     let mut f = std::fs::File::open(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
     let meta = f.metadata().map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
     if meta.is_dir() {
@@ -516,6 +528,19 @@ pub fn open(path: &Path) -> Result<Connection> {
     if n < 16 || &magic != b"SQLite format 3\0" {
         let detail = if n == 0 { "the file is empty".to_string() } else { "no SQLite header".to_string() };
         return Err(AnalyzeError::NotSqlite { path: path.to_path_buf(), detail });
+    }
+    // Rows committed to a write-ahead log are not in the main file yet, and an immutable open (the only kind that
+    // never writes beside the export) does not see them: refuse rather than report part of the data.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 32) {
+        return Err(AnalyzeError::BadInput {
+            path: path.to_path_buf(),
+            detail: format!(
+                "has rows in its write-ahead log '{}' that a read-only open cannot see; finish or close the program writing it, or checkpoint it with `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'` (on a copy if it must stay untouched), then analyze again",
+                Path::new(&wal).display()
+            ),
+        });
     }
     let mut uri = format!("file:{}?immutable=1", uri_escape(path));
     if let Some(vfs) = crate::directio::vfs_for(path, &f, meta.len()) {
@@ -839,16 +864,66 @@ fn join_step(
     Ok(launch)
 }
 
+/// Timestamps beyond ±2^60 ns (36 years) cannot come from a profiling clock (and any two of them subtract
+/// without overflow).
+pub const MAX_ABS_TIMESTAMP_NS: i64 = 1 << 60;
+/// A single GPU operation lasting more than a day is not a measurement.
+pub const MAX_OP_NS: i64 = 86_400_000_000_000;
+/// Device ordinals above this are not real devices.
+pub const MAX_DEVICE_ID: i64 = 65_535;
+/// A single copy or set of more than 1 PiB is not a measurement.
+pub const MAX_OP_BYTES: i64 = 1 << 50;
+
+/// Why an op row cannot be a measurement (timestamps out of any clock's range, longer than [`MAX_OP_NS`],
+/// device or stream ids that are not ids, byte counts outside 0..=[`MAX_OP_BYTES`]); `None` when plausible. A row
+/// that ends before it starts is plausible here: [`Trace::sanitize`] counts it as 0 ns, as before.
+fn implausible(start: i64, end: i64, device: i64, stream: i64, bytes: Option<i64>) -> Option<&'static str> {
+    if start.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 || end.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 {
+        Some("timestamps beyond ±2^60 ns")
+    } else if end as i128 - start as i128 > MAX_OP_NS as i128 {
+        Some("longer than a day")
+    } else if !(0..=MAX_DEVICE_ID).contains(&device) {
+        Some("deviceId outside 0..=65535")
+    } else if i32::try_from(stream).is_err() {
+        Some("streamId outside 32 bits")
+    } else if bytes.is_some_and(|b| !(0..=MAX_OP_BYTES).contains(&b)) {
+        Some("bytes outside 0..=1 PiB")
+    } else {
+        None
+    }
+}
+
+/// Rows left out as implausible, per table and reason, for the report's notes.
+#[derive(Default)]
+struct Excluded(BTreeMap<(&'static str, &'static str), u64>);
+
+impl Excluded {
+    fn add(&mut self, table: &'static str, why: &'static str) {
+        *self.0.entry((table, why)).or_insert(0) += 1;
+    }
+
+    fn notes(&self, notes: &mut Vec<String>) {
+        for ((table, why), n) in &self.0 {
+            notes.push(format!("{n} row(s) of {table} excluded as implausible ({why}); they are in no table"));
+        }
+    }
+}
+
 /// Kernels, memcpys and memsets.
 fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, trace: &mut Trace) -> Result<()> {
     let kt = "CUPTI_ACTIVITY_KIND_KERNEL";
     let kcols = KERNEL_COLUMNS;
     let mut configs: FxHashMap<([u32; 3], [u32; 3]), u32> = FxHashMap::default();
     let dim = |x: i64| x.clamp(0, u32::MAX as i64) as u32;
+    let mut excluded = Excluded::default();
     rd.scan(kt, &kcols, "", |v| {
         let g = |i: usize| rd.int(v[i], kt, kcols[i]).map(|x| x.unwrap_or(0));
         let start = rd.req(v[0], kt, "start")?;
         let end = rd.req(v[1], kt, "end")?;
+        if let Some(why) = implausible(start, end, g(2)?, g(3)?, None) {
+            excluded.add(kt, why);
+            return Ok(());
+        }
         let demangled = rd.int(v[6], kt, "demangledName")?;
         let short = rd.int(v[7], kt, "shortName")?;
         let name = interner.intern_sid(strings, demangled.or(short));
@@ -876,18 +951,30 @@ fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, tra
         let cols = MEMOP_COLUMNS;
         rd.scan(table, &cols, "", |v| {
             let g = |i: usize| rd.int(v[i], table, cols[i]).map(|x| x.unwrap_or(0));
+            let (start, end) = (rd.req(v[0], table, "start")?, rd.req(v[1], table, "end")?);
+            if let Some(why) = implausible(start, end, g(2)?, g(3)?, Some(g(6)?)) {
+                excluded.add(table, why);
+                return Ok(());
+            }
             trace.memops.push(MemOp {
-                start: rd.req(v[0], table, "start")?,
-                end: rd.req(v[1], table, "end")?,
+                start,
+                end,
                 correlation: g(4)?,
                 global_pid: g(5)?,
                 bytes: g(6)?,
                 device: g(2)? as i32,
                 stream: g(3)? as i32,
-                kind: if is_set { MemKind::Set } else { MemKind::Copy(g(7)? as i32) },
+                kind: if is_set { MemKind::Set } else { MemKind::Copy(g(7)?.clamp(-1, 1 << 16) as i32) },
             });
             Ok(())
         })?;
+    }
+    excluded.notes(&mut trace.info.notes);
+    if interner.dangling > 0 {
+        trace.info.notes.push(format!(
+            "{} kernel name lookup(s) refer to ids missing from StringIds; those kernels are named [unknown string id]",
+            interner.dangling
+        ));
     }
     Ok(())
 }
@@ -899,6 +986,8 @@ struct ApiRead {
     /// Rows read (after the SQL filter).
     rows: u64,
     backtrace: u64,
+    /// Rows left out for timestamps beyond ±[`MAX_ABS_TIMESTAMP_NS`].
+    implausible: u64,
     /// Rows were left out by the launch-name filter (in SQL), so a call under an unexpected name may be missing.
     filtered: bool,
 }
@@ -940,7 +1029,12 @@ fn read_api_range(rd: &Reader<'_>, sel: &Select, range: Range, only: Option<&rus
         if only.is_some_and(|o| !o.contains(&(process_key(global_tid), correlation))) {
             return Ok(());
         }
-        out.calls.push(ApiCall { start: rd.req(v[0], rt, "start")?, end: rd.req(v[1], rt, "end")?, global_tid, correlation });
+        let (start, end) = (rd.req(v[0], rt, "start")?, rd.req(v[1], rt, "end")?);
+        if start.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 || end.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 {
+            out.implausible += 1;
+            return Ok(());
+        }
+        out.calls.push(ApiCall { start, end, global_tid, correlation });
         Ok(())
     })?;
     Ok(out)
@@ -954,6 +1048,7 @@ fn api_results(path: &Path, q: Queue<ApiRead>, filtered: bool) -> Result<ApiRead
     for p in &mut parts {
         out.rows += p.rows;
         out.backtrace += p.backtrace;
+        out.implausible += p.implausible;
         out.calls.append(&mut p.calls);
     }
     Ok(out)
@@ -996,6 +1091,12 @@ fn spawn_api_readers<'s>(
 /// only the calls that launched something.
 fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &ReadOptions) -> Result<Vec<u32>> {
     trace.api_rows = api.rows;
+    if api.implausible > 0 {
+        trace.info.notes.push(format!(
+            "{} row(s) of CUPTI_ACTIVITY_KIND_RUNTIME excluded as implausible (timestamps beyond ±2^60 ns); ops they launched are not attributed",
+            api.implausible
+        ));
+    }
     if api.backtrace > 0 {
         trace.info.notes.push(format!(
             "{} duplicate \"CUDA backtrace\" API rows (eventClass 67) were ignored; `nsys stats` counts them, so its NVTX kernel sums can be higher on this file",
@@ -1118,6 +1219,8 @@ struct NvtxCounts {
     open: u64,
     reversed: u64,
     cross: u64,
+    /// Rows left out for timestamps beyond ±[`MAX_ABS_TIMESTAMP_NS`].
+    implausible: u64,
     /// Last timestamp of the table (start or end of any row).
     max_ts: i64,
 }
@@ -1129,6 +1232,9 @@ impl NvtxCounts {
         }
         if self.reversed > 0 {
             notes.push(format!("{} NVTX range(s) end before they start; they contain no GPU work", self.reversed));
+        }
+        if self.implausible > 0 {
+            notes.push(format!("{} row(s) of NVTX_EVENTS excluded as implausible (timestamps beyond ±2^60 ns); they are in no table", self.implausible));
         }
         if self.cross > 0 {
             notes.push(format!("{} NVTX range(s) end on another thread; like nsys, no GPU work is attributed to them", self.cross));
@@ -1162,6 +1268,8 @@ struct NvtxChunk {
     domains: Vec<(i64, i64, i64, String)>,
     /// Last timestamp (start or end) of any row.
     max_ts: i64,
+    /// Rows left out for timestamps beyond ±[`MAX_ABS_TIMESTAMP_NS`].
+    implausible: u64,
 }
 
 /// Decodes the rows of `range`: a range's name is its `textId` string, else its `text`.
@@ -1187,6 +1295,10 @@ fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: &StringTabl
     rd.run(sel, range, |v| {
         let start = rd.req(v[0], t, "start")?;
         let end = rd.int(v[1], t, "end")?;
+        if start.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 || end.is_some_and(|e| e.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64) {
+            c.implausible += 1;
+            return Ok(());
+        }
         c.max_ts = c.max_ts.max(start).max(end.unwrap_or(i64::MIN));
         let ty = rd.int(v[2], t, "eventType")?.unwrap_or(-1);
         let tid = rd.int(v[5], t, "globalTid")?.unwrap_or(0);
@@ -1241,6 +1353,7 @@ impl<'p> NvtxFold<'p> {
     fn feed(&mut self, c: NvtxChunk, interner: &mut Interner, names: &mut NvtxNames, sink: &mut impl FnMut(RangeIn) -> bool) -> bool {
         let counts = &mut self.counts;
         counts.max_ts = counts.max_ts.max(c.max_ts);
+        counts.implausible += c.implausible;
         for (domain, process, start, name) in c.domains {
             let e = names.domains.entry((domain, process)).or_insert((start, name.clone()));
             if start < e.0 {
@@ -1341,29 +1454,51 @@ impl<'a> NvtxSource<'a> {
     }
 }
 
-/// Resolves a `.nsys-rep`/`.qdrep` to an SQLite export through `nsys export`, written into `out_dir`.
-/// Any other path is returned unchanged.
+/// Resolves a `.nsys-rep`/`.qdrep` to an SQLite export through `nsys export`, written into `out_dir` as
+/// `<stem>.sqlite`, with `<stem>.sqlite.source` beside it naming the report it came from (path, size, mtime).
+/// An export made earlier from the same unchanged report is reused; a `<stem>.sqlite` that this tool did not
+/// make from this report is never overwritten (an error says what to do). Any other path is returned unchanged.
 pub fn ensure_sqlite(path: &Path, out_dir: &Path) -> Result<PathBuf> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if ext != "nsys-rep" && ext != "qdrep" {
         return Ok(path.to_path_buf());
     }
-    if !path.exists() {
-        return Err(AnalyzeError::Unreadable {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
+    crate::fsutil::check_input(path)?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let out = out_dir.join(format!("{stem}.sqlite"));
+    let source_file = out_dir.join(format!("{stem}.sqlite.source"));
+    let meta = std::fs::metadata(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    let stamp = format!("{}\n{}\n{}\n", abs.display(), meta.len(), mtime);
+    if out.exists() {
+        let ours = std::fs::read_to_string(&source_file).ok();
+        match ours {
+            Some(s) if s == stamp => return Ok(out),
+            // Made by this tool from a report of the same path that has changed since: export again.
+            Some(s) if s.lines().next() == stamp.lines().next() => {}
+            _ => {
+                return Err(AnalyzeError::BadInput {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "would be exported to '{}', which already exists and was not exported by latency-anatomy from this report; analyze that .sqlite directly, move it away, or choose another --out",
+                        out.display()
+                    ),
+                })
+            }
+        }
     }
     let nsys = find_on_path("nsys").ok_or_else(|| AnalyzeError::NsysMissing { path: path.to_path_buf() })?;
     std::fs::create_dir_all(out_dir).map_err(|source| AnalyzeError::Write { path: out_dir.to_path_buf(), source })?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-    let out = out_dir.join(format!("{stem}.sqlite"));
-    let argv = nsys_export_argv(path, &out);
+    // Exported under a temporary name, renamed when complete: no half-written export ever has the final name.
+    let tmp = out_dir.join(format!(".{stem}.{}.partial.sqlite", std::process::id()));
+    let argv = nsys_export_argv(path, &tmp);
     let output = std::process::Command::new(&nsys)
         .args(&argv)
         .output()
         .map_err(|source| AnalyzeError::Unreadable { path: nsys.clone(), source })?;
-    if !output.status.success() || !out.exists() {
+    if !output.status.success() || !tmp.exists() {
+        let _ = std::fs::remove_file(&tmp);
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
         return Err(AnalyzeError::NsysExportFailed {
@@ -1372,6 +1507,8 @@ pub fn ensure_sqlite(path: &Path, out_dir: &Path) -> Result<PathBuf> {
             stderr: tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
         });
     }
+    std::fs::rename(&tmp, &out).map_err(|source| AnalyzeError::Write { path: out.clone(), source })?;
+    crate::write_atomic(&source_file, stamp.as_bytes())?;
     Ok(out)
 }
 

@@ -137,7 +137,7 @@ pub fn traffic_table(
         let a = &mut by_label[attr.phase[i] as usize];
         a.ops += 1;
         if op.is_kernel {
-            a.kernel_ns += d;
+            a.kernel_ns = a.kernel_ns.saturating_add(d);
             let bytes = if have_bytes {
                 let id = keymaker.id(&trace.kernels[op.index]) as usize;
                 if key_bytes.len() <= id {
@@ -148,12 +148,12 @@ pub fn traffic_table(
                 None
             };
             if let Some(b) = bytes {
-                a.profiled_ns += d;
+                a.profiled_ns = a.profiled_ns.saturating_add(d);
                 a.bytes += b;
             }
         } else {
-            a.copy_ns += d;
-            a.copy_bytes += trace.memops[op.index].bytes;
+            a.copy_ns = a.copy_ns.saturating_add(d);
+            a.copy_bytes = a.copy_bytes.saturating_add(trace.memops[op.index].bytes);
         }
     }
     for (label, a) in attr.labels.iter().zip(by_label) {

@@ -89,18 +89,48 @@ pub fn parse_dims(s: &str) -> Option<[u64; 3]> {
     }
 }
 
-fn metric(section: &str, label: &str, raw: &str, raw_unit: &str, unknown: &mut BTreeMap<String, usize>) -> Metric {
+/// Percentages above this are not measurements (ncu's own can exceed 100 by a little, never by 10×).
+pub const MAX_PERCENT: f64 = 1000.0;
+
+/// True when a normalized value cannot be a measurement: not finite (a huge value overflowing when scaled),
+/// negative (every ncu metric is a count, time, size, rate or ratio), or a percentage above [`MAX_PERCENT`].
+pub fn out_of_range(value: f64, unit: &str) -> bool {
+    !value.is_finite() || value < 0.0 || (unit == "%" && value > MAX_PERCENT)
+}
+
+/// What the parser left out or kept as written, for the file's notes.
+#[derive(Default)]
+struct Tally {
+    /// Units not in the unit table, with how many values had them.
+    unknown: BTreeMap<String, usize>,
+    /// Values out of physical range, made missing.
+    out_of_range: usize,
+}
+
+fn metric(section: &str, label: &str, raw: &str, raw_unit: &str, tally: &mut Tally) -> Metric {
     let num = parse_number(raw);
     let (value, unit) = match num {
         Some(v) => match normalize(v, raw_unit) {
             Some(n) => (Some(n.value), n.unit.to_string()),
             None => {
-                *unknown.entry(raw_unit.to_string()).or_default() += 1;
+                *tally.unknown.entry(raw_unit.to_string()).or_default() += 1;
                 (Some(v), raw_unit.to_string())
             }
         },
-        None => (None, normalize(1.0, raw_unit).map(|n| n.unit.to_string()).unwrap_or_else(|| raw_unit.to_string())),
+        None => {
+            // `inf`, `nan`, `1e999`: a number, but not a measurement.
+            if raw.trim().parse::<f64>().is_ok() {
+                tally.out_of_range += 1;
+            }
+            (None, normalize(1.0, raw_unit).map(|n| n.unit.to_string()).unwrap_or_else(|| raw_unit.to_string()))
+        }
     };
+    // Out of physics: missing everywhere (empty in CSV, null in JSON), never a verdict's input.
+    let value = value.filter(|&v| {
+        let bad = out_of_range(v, &unit);
+        tally.out_of_range += bad as usize;
+        !bad
+    });
     Metric { section: section.into(), label: label.into(), value, unit, raw: raw.into(), raw_unit: raw_unit.into() }
 }
 
@@ -143,7 +173,7 @@ pub fn parse(text: &str, path: &Path) -> Result<NcuFile> {
     let col = |name: &str| headers.iter().position(|h| h == name);
     let long = col("Metric Name").is_some() && col("Metric Value").is_some();
     let mut file = NcuFile { form: if long { "details".into() } else { "raw".into() }, ..Default::default() };
-    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut garbled = 0usize;
     let mut by_id: BTreeMap<u64, Launch> = BTreeMap::new();
     let mut units_row: Option<Vec<String>> = None;
@@ -182,7 +212,7 @@ pub fn parse(text: &str, path: &Path) -> Result<NcuFile> {
             if name.is_empty() {
                 continue; // a rule row
             }
-            let m = metric(&field("Section Name"), &field("Body Item Label"), &field("Metric Value"), &field("Metric Unit"), &mut unknown);
+            let m = metric(&field("Section Name"), &field("Body Item Label"), &field("Metric Value"), &field("Metric Unit"), &mut tally);
             // Launch Statistics carry the launch shape in old files.
             if m.section == "Launch Statistics" {
                 if name == "Grid Size" && launch.grid.is_none() {
@@ -200,7 +230,7 @@ pub fn parse(text: &str, path: &Path) -> Result<NcuFile> {
                 }
                 let raw = rec.get(i).unwrap_or("");
                 let unit = units_row.as_ref().and_then(|u| u.get(i)).map(String::as_str).unwrap_or("");
-                let m = metric("", "", raw, unit, &mut unknown);
+                let m = metric("", "", raw, unit, &mut tally);
                 launch.metrics.entry(h.clone()).or_default().push(m);
             }
         }
@@ -208,8 +238,14 @@ pub fn parse(text: &str, path: &Path) -> Result<NcuFile> {
     if garbled > 0 {
         file.notes.push(format!("{garbled} row(s) that are not ncu data (no numeric ID, or malformed CSV) were skipped"));
     }
-    for (u, n) in &unknown {
+    for (u, n) in &tally.unknown {
         file.notes.push(format!("unit {u:?} is not in the unit table: {n} value(s) kept as written"));
+    }
+    if tally.out_of_range > 0 {
+        file.notes.push(format!(
+            "{} value(s) out of physical range (negative, infinite, or a percentage above {MAX_PERCENT}) were treated as missing",
+            tally.out_of_range
+        ));
     }
     file.launches = by_id.into_values().collect();
     if file.launches.is_empty() {
@@ -257,6 +293,7 @@ pub fn merge(files: Vec<NcuFile>) -> NcuFile {
 
 /// Reads and parses an ncu CSV file.
 pub fn read(path: &Path) -> Result<NcuFile> {
+    crate::fsutil::check_input(path)?;
     let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
     parse(&String::from_utf8_lossy(&bytes), path)
 }

@@ -120,9 +120,11 @@ fn achieved_from_roofline(l: &Launch, label: &str, fma: &str, add: &str, mul: &s
     Some((fma_ops + add + mul) * hz * duration_s?)
 }
 
+/// `x` rounded to `digits` decimals; a value that is not finite (a ratio over a zero duration) is missing, so
+/// CSV (empty) and JSON (null) say the same.
 fn round(x: Option<f64>, digits: i32) -> Option<f64> {
     let f = 10f64.powi(digits);
-    x.map(|v| (v * f).round() / f)
+    x.filter(|v| v.is_finite()).map(|v| (v * f).round() / f).filter(|v| v.is_finite())
 }
 
 /// Builds one row per launch. `peak_dram_bps` is a fallback peak bandwidth (bytes/s), e.g. from nsys.
