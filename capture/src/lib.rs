@@ -22,5 +22,6 @@ pub mod plan;
 pub mod profiler;
 pub mod run;
 pub mod sweep;
+pub mod text;
 
 pub use error::{CaptureError, Result};

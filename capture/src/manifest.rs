@@ -93,7 +93,7 @@ impl Manifest {
     /// Writes the manifest to `dir/manifest.json` through a temporary file.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join("manifest.json");
-        let tmp = dir.join("manifest.json.partial");
+        let tmp = dir.join(format!(".manifest.json.{}.partial", std::process::id()));
         let mut bytes = serde_json::to_vec_pretty(self).expect("manifest serializes");
         bytes.push(b'\n');
         std::fs::write(&tmp, bytes).map_err(|e| CaptureError::io(&tmp, e))?;

@@ -29,6 +29,12 @@ pub fn builtin_config(name: &str) -> Option<(&'static str, Config)> {
         .map(|(k, json)| (*k, serde_json::from_str(json).expect("built-in configs are valid")))
 }
 
+/// True for a built-in config that exists only for tests and has no published weights (`tiny`): it runs with
+/// random weights whether or not `--random-weights` is given.
+pub fn is_weightless_builtin(name: &str) -> bool {
+    name.eq_ignore_ascii_case("tiny")
+}
+
 /// Element type of the weights and activations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +73,84 @@ impl Dtype {
             Dtype::Fp32 => "fp32",
         }
     }
+}
+
+/// Checks a Qwen2 config before any model is built from it (candle panics or aborts on some invalid shapes):
+/// every size positive, `hidden_size` divisible by `num_attention_heads` into an even head size, the attention
+/// heads divisible by `num_key_value_heads`, finite positive `rms_norm_eps` and `rope_theta`, and a parameter
+/// count that fits in 64 bits. Returns the field at fault and what it must be.
+pub fn validate_config(c: &Config) -> std::result::Result<(), String> {
+    for (field, v) in [
+        ("vocab_size", c.vocab_size),
+        ("hidden_size", c.hidden_size),
+        ("intermediate_size", c.intermediate_size),
+        ("num_hidden_layers", c.num_hidden_layers),
+        ("num_attention_heads", c.num_attention_heads),
+        ("num_key_value_heads", c.num_key_value_heads),
+        ("max_position_embeddings", c.max_position_embeddings),
+    ] {
+        if v == 0 {
+            return Err(format!("{field} is 0; it must be a positive integer"));
+        }
+        if v > u32::MAX as usize {
+            return Err(format!("{field} is {v}; at most {} is supported", u32::MAX));
+        }
+    }
+    if c.hidden_size % c.num_attention_heads != 0 {
+        return Err(format!(
+            "hidden_size ({}) is not divisible by num_attention_heads ({}); the head size must be a whole number",
+            c.hidden_size, c.num_attention_heads
+        ));
+    }
+    if (c.hidden_size / c.num_attention_heads) % 2 != 0 {
+        return Err(format!(
+            "hidden_size / num_attention_heads = {} is odd; rotary embeddings need an even head size",
+            c.hidden_size / c.num_attention_heads
+        ));
+    }
+    if c.num_attention_heads % c.num_key_value_heads != 0 {
+        return Err(format!(
+            "num_attention_heads ({}) is not divisible by num_key_value_heads ({})",
+            c.num_attention_heads, c.num_key_value_heads
+        ));
+    }
+    if !(c.rms_norm_eps.is_finite() && c.rms_norm_eps > 0.0) {
+        return Err(format!("rms_norm_eps is {}; it must be a small positive number such as 1e-6", c.rms_norm_eps));
+    }
+    if !(c.rope_theta.is_finite() && c.rope_theta > 0.0) {
+        return Err(format!("rope_theta is {}; it must be positive, such as 1000000", c.rope_theta));
+    }
+    if param_count_checked(c).is_none() {
+        return Err("the parameter count overflows 64 bits; the sizes are not those of a real model".into());
+    }
+    Ok(())
+}
+
+/// [`param_count`] in checked arithmetic: None when it does not fit in 64 bits.
+pub fn param_count_checked(c: &Config) -> Option<u64> {
+    let h = c.hidden_size as u128;
+    let head_dim = h / (c.num_attention_heads.max(1) as u128);
+    let kv = c.num_key_value_heads as u128 * head_dim;
+    let attn = h * h + h + 2 * (h * kv + kv) + h * h;
+    let mlp = 3 * h * c.intermediate_size as u128;
+    let layer = attn + mlp + 2 * h;
+    let embed = c.vocab_size as u128 * h;
+    let head = if c.tie_word_embeddings { 0 } else { embed };
+    u64::try_from(embed + c.num_hidden_layers as u128 * layer + h + head).ok()
+}
+
+/// Bytes a request batch of `batch` sequences of `seq_len` prompt tokens plus `gen_tokens` decode steps needs
+/// beyond the weights, as an upper estimate: the KV cache at its largest, plus the prefill's activations at once
+/// (attention scores `heads × seq × seq`, the MLP's three `intermediate`-wide tensors, a few `hidden`-wide ones)
+/// per sequence. Saturates instead of overflowing.
+pub fn run_bytes_estimate(c: &Config, seq_len: u64, batch: u64, gen_tokens: u64, dtype: Dtype) -> u64 {
+    let b = dtype.bytes() as u128;
+    let tokens = (seq_len + gen_tokens) as u128;
+    let head_dim = (c.hidden_size / c.num_attention_heads.max(1)) as u128;
+    let kv = 2 * c.num_hidden_layers as u128 * c.num_key_value_heads as u128 * head_dim * tokens * batch as u128 * b;
+    let per_token = c.num_attention_heads as u128 * seq_len as u128 + 4 * c.intermediate_size as u128 + 8 * c.hidden_size as u128;
+    let act = batch as u128 * seq_len as u128 * per_token * b;
+    u64::try_from(kv + act).unwrap_or(u64::MAX)
 }
 
 /// Number of parameters of a Qwen2 config (embeddings, attention with q/k/v biases, MLP, norms, lm_head if untied).
@@ -132,6 +216,7 @@ fn read_config(path: &Path, model: &str) -> Result<(Config, serde_json::Value)> 
         model: model.into(),
         message: format!("{} is not a Qwen2-family config ({e}); a config.json of Qwen2/Qwen2.5 is needed", path.display()),
     })?;
+    validate_config(&config).map_err(|why| CaptureError::Model { model: model.into(), message: format!("{}: {why}", path.display()) })?;
     Ok((config, json))
 }
 
@@ -419,6 +504,40 @@ mod tests {
         assert!((p("qwen2.5-1.5b") - 1.544).abs() < 0.01, "{}", p("qwen2.5-1.5b"));
         assert!((p("qwen2.5-3b") - 3.086).abs() < 0.01, "{}", p("qwen2.5-3b"));
         assert!((p("Qwen/Qwen2.5-7B-Instruct") - 7.616).abs() < 0.01, "{}", p("qwen2.5-7b"));
+    }
+
+    #[test]
+    fn invalid_configs_are_refused_naming_the_field() {
+        let base = builtin_config("tiny").unwrap().1;
+        for (field, value, want) in [
+            ("num_attention_heads", 0usize, "num_attention_heads is 0"),
+            ("num_key_value_heads", 0, "num_key_value_heads is 0"),
+            ("hidden_size", 0, "hidden_size is 0"),
+            ("vocab_size", 0, "vocab_size is 0"),
+            ("hidden_size", 66, "not divisible by num_attention_heads"),
+            ("num_key_value_heads", 3, "not divisible by num_key_value_heads"),
+            ("vocab_size", 4_000_000_000_000, "vocab_size is 4000000000000"),
+        ] {
+            let mut json: serde_json::Value = serde_json::from_str(BUILTIN_CONFIGS[0].1).unwrap();
+            json[field] = serde_json::json!(value);
+            let c: Config = serde_json::from_value(json).unwrap();
+            let e = validate_config(&c).unwrap_err();
+            assert!(e.contains(want), "{field}={value}: {e}");
+        }
+        assert!(validate_config(&base).is_ok());
+        for (n, _) in BUILTIN_CONFIGS {
+            assert!(validate_config(&builtin_config(n).unwrap().1).is_ok(), "{n}");
+        }
+    }
+
+    #[test]
+    fn run_estimate_grows_with_batch_and_saturates() {
+        let c = builtin_config("tiny").unwrap().1;
+        let one = run_bytes_estimate(&c, 128, 1, 32, Dtype::Fp32);
+        assert_eq!(run_bytes_estimate(&c, 128, 1000, 32, Dtype::Fp32), one * 1000);
+        // tiny at batch 100,000 x 128 tokens: tens of GB, far beyond a laptop.
+        assert!(run_bytes_estimate(&c, 128, 100_000, 32, Dtype::Fp32) > 50_000_000_000);
+        assert_eq!(run_bytes_estimate(&c, u32::MAX as u64, u32::MAX as u64, 1, Dtype::Fp32), u64::MAX);
     }
 
     #[test]

@@ -54,6 +54,21 @@ impl Argv {
 pub fn shell_quote(w: &str) -> String {
     if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c)) {
         w.to_string()
+    } else if w.chars().any(|c| c.is_control() || crate::text::is_invisible_format(c)) {
+        // ANSI-C quoting: control and invisible characters as escapes, so the line stays inert on a terminal and
+        // still pastes back into bash as the same word.
+        let mut q = String::from("$'");
+        for c in w.chars() {
+            match c {
+                '\\' => q.push_str("\\\\"),
+                '\'' => q.push_str("\\'"),
+                c if (c as u32) < 0x80 && c.is_control() => q.push_str(&format!("\\x{:02x}", c as u32)),
+                c if c.is_control() || crate::text::is_invisible_format(c) => q.push_str(&format!("\\u{:04x}", c as u32)),
+                c => q.push(c),
+            }
+        }
+        q.push('\'');
+        q
     } else {
         format!("'{}'", w.replace('\'', "'\\''"))
     }

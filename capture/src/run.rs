@@ -79,11 +79,34 @@ pub struct CaptureConfig {
     /// Continue the run in `results/<run_id>`: steps that finished are kept, interrupted sweeps continue
     /// without redoing finished configurations.
     pub resume: bool,
+    /// Replace an earlier run in `results/<run_id>` (without it, an existing run folder is an error).
+    pub force: bool,
 }
 
 /// Turns an in-folder path into the relative string the manifest records.
 fn rel(dir: &Path, p: &Path) -> String {
     p.strip_prefix(dir).unwrap_or(p).display().to_string()
+}
+
+/// Checks that a run id is a plain folder name: not empty, not `.` or `..`, no `/` or `\\`, no control or invisible
+/// formatting characters, not starting with `-`, at most 200 bytes. Returns why not.
+pub fn check_run_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty() || id == "." || id == ".." {
+        return Err("give a plain folder name (letters, digits, '.', '_', '-'), not '', '.' or '..'".into());
+    }
+    if id.contains(['/', '\\']) {
+        return Err("give a folder name without '/' or '\\' (the folder goes under --results)".into());
+    }
+    if id.chars().any(|c| c.is_control() || crate::text::is_invisible_format(c)) {
+        return Err("contains control or invisible formatting characters; give a plain folder name".into());
+    }
+    if id.starts_with('-') {
+        return Err("must not start with '-' (it would read as a flag)".into());
+    }
+    if id.len() > 200 {
+        return Err("is longer than 200 bytes".into());
+    }
+    Ok(())
 }
 
 /// Default run id: `<UTC date>_<device>_<model>_<dtype>`, with `-2`, `-3`, ... if the folder exists.
@@ -178,6 +201,7 @@ pub fn run_capture(
     analyze: &dyn Fn(&Path, Option<&Path>, &Path) -> std::result::Result<String, String>,
 ) -> Result<(PathBuf, Manifest)> {
     let dir = cfg.run_dir();
+    claim_run_dir(&dir, cfg.resume, cfg.force)?;
     std::fs::create_dir_all(&dir).map_err(|e| CaptureError::io(&dir, e))?;
     let mut tools = std::collections::BTreeMap::new();
     for (name, t) in [("nsys", &cfg.nsys), ("ncu", &cfg.ncu)] {
@@ -265,6 +289,11 @@ pub fn run_capture(
                 s.message = format!("{} of {} configuration(s) finished before the stop", o.rows.len(), sc.points.len());
                 m.save(&dir)?;
                 return Err(CaptureError::Interrupted);
+            }
+            Ok(o) if o.nothing_measured() => {
+                s.status = StepStatus::Failed;
+                s.message = o.failure_summary();
+                eprintln!("   {name} failed: {}", s.message);
             }
             Ok(o) => {
                 s.status = StepStatus::Ok;
@@ -414,6 +443,31 @@ pub fn run_capture(
     }
     m.save(&dir)?;
     Ok((dir, m))
+}
+
+/// A new run never writes over another: an existing non-empty run folder is an error unless the run resumes it
+/// or `force` replaces it (only a folder with a `manifest.json` is ever removed).
+fn claim_run_dir(dir: &Path, resume: bool, force: bool) -> Result<()> {
+    let busy = std::fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_some());
+    if resume || !busy {
+        return Ok(());
+    }
+    let shown = crate::text::path(dir);
+    if !force {
+        return Err(CaptureError::BadFlag {
+            flag: "--run-id",
+            message: format!(
+                "{shown} already holds a run; continue it with `latency-anatomy capture --resume {shown}`, replace it with --force, or choose another --run-id"
+            ),
+        });
+    }
+    if !dir.join("manifest.json").is_file() {
+        return Err(CaptureError::BadFlag {
+            flag: "--force",
+            message: format!("{shown} is not empty and is not a capture run folder (no manifest.json); it is left alone: choose another --run-id or --results"),
+        });
+    }
+    std::fs::remove_dir_all(dir).map_err(|e| CaptureError::io(dir, e))
 }
 
 fn begin(m: &mut Manifest, dir: &Path, name: &str, argv: Vec<String>) -> Result<()> {

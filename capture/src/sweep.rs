@@ -114,6 +114,23 @@ pub struct SweepOutcome {
     pub reps: Vec<RepTiming>,
     /// True when a stop was requested before the end.
     pub interrupted: bool,
+    /// Configurations that could not be measured in this run: (label, flag `oom`/`error`, message).
+    pub failures: Vec<(String, String, String)>,
+}
+
+impl SweepOutcome {
+    /// True when configurations were attempted and none of them could be measured (every row `oom` or `error`).
+    pub fn nothing_measured(&self) -> bool {
+        !self.rows.is_empty() && self.rows.iter().all(|r| r.flag == "oom" || r.flag == "error")
+    }
+
+    /// One line saying why nothing was measured (the first failure of this run).
+    pub fn failure_summary(&self) -> String {
+        match self.failures.first() {
+            Some((label, flag, msg)) => format!("no configuration could be measured ({} of {}); first: {label}: {flag}: {msg}", self.failures.len(), self.rows.len()),
+            None => "no configuration could be measured".into(),
+        }
+    }
 }
 
 /// Reads the rows of an existing sweep CSV (none when the file does not exist or is empty).
@@ -125,6 +142,63 @@ pub fn read_rows(path: &Path) -> Result<Vec<SweepRow>> {
     r.deserialize::<SweepRow>()
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| CaptureError::io(path, std::io::Error::other(format!("not a sweep CSV of this tool: {e}"))))
+}
+
+/// Makes the two CSVs of an interrupted sweep agree before it resumes, whatever moment the kill came at: a
+/// configuration's reps are written (and synced) before its row, so a kill in between leaves reps of a
+/// configuration that has no row, which the resume measures again; and a kill inside a write leaves a cut last
+/// line. Keeps the complete rows of `out` (rewriting it without a cut last line), keeps in `reps_out` only the
+/// reps of those rows' configurations, and returns the rows.
+pub fn prepare_resume(out: &Path, reps_out: &Path) -> Result<Vec<SweepRow>> {
+    let rows = match read_rows(out) {
+        Ok(rows) => rows,
+        Err(first) => {
+            // A cut last line: keep every complete line before it.
+            let text = std::fs::read_to_string(out).map_err(|e| CaptureError::io(out, e))?;
+            let Some(cut) = text.trim_end_matches('\n').rfind('\n') else { return Err(first) };
+            let kept = &text[..=cut];
+            let rows: Vec<SweepRow> = csv::Reader::from_reader(kept.as_bytes())
+                .deserialize::<SweepRow>()
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|_| first)?;
+            write_replacing(out, kept.as_bytes())?;
+            rows
+        }
+    };
+    let done: std::collections::BTreeSet<(u32, u32)> = rows.iter().map(|r| (r.seq_len, r.batch)).collect();
+    if let Ok(text) = std::fs::read_to_string(reps_out) {
+        let mut lines = text.split_inclusive('\n');
+        let mut kept = String::with_capacity(text.len());
+        if let Some(header) = lines.next().filter(|h| h.ends_with('\n')) {
+            kept.push_str(header);
+            for line in lines.filter(|l| l.ends_with('\n')) {
+                let mut f = line.split(',');
+                let key = (f.next().and_then(|v| v.trim().parse().ok()), f.next().and_then(|v| v.trim().parse().ok()));
+                if let (Some(s), Some(b)) = key {
+                    if done.contains(&(s, b)) {
+                        kept.push_str(line);
+                    }
+                }
+            }
+        }
+        if kept != text {
+            write_replacing(reps_out, kept.as_bytes())?;
+        }
+    }
+    Ok(rows)
+}
+
+/// Replaces `path` by `bytes` through a temporary file, synced, then renamed.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_file_name(format!(".{}.{}.partial", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), std::process::id()));
+    let mut f = File::create(&tmp).map_err(|e| CaptureError::io(&tmp, e))?;
+    f.write_all(bytes).and_then(|_| f.sync_data()).map_err(|e| CaptureError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| CaptureError::io(path, e))
+}
+
+/// Bytes as GB with two decimals (10⁹ B).
+fn gb(bytes: u64) -> String {
+    format!("{:.2} GB", bytes as f64 / 1e9)
 }
 
 fn is_oom(msg: &str) -> bool {
@@ -193,9 +267,25 @@ impl CsvOut {
 /// only finished configurations in the CSV.
 pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
     let device = cfg.device.open()?;
+    // The weights must fit before anything is allocated (a huge vocab_size would otherwise abort the process).
+    let weights = crate::model::param_count_checked(&cfg.model.config).map_or(u64::MAX, |p| p.saturating_mul(cfg.dtype.bytes()));
+    if let Some(avail) = mem::available_bytes(&device) {
+        if weights > avail {
+            return Err(CaptureError::Model {
+                model: cfg.model.name.clone(),
+                message: format!(
+                    "the weights need {} at {} and {} has {} available; choose a smaller model or dtype",
+                    gb(weights),
+                    cfg.dtype.as_str(),
+                    cfg.device.label(),
+                    gb(avail)
+                ),
+            });
+        }
+    }
     let mut runner = Runner::load(&cfg.model, &device, cfg.dtype)?;
-    // Rows of an interrupted earlier run of this sweep (only complete rows are ever written).
-    let prior: Vec<SweepRow> = if cfg.resume { read_rows(&cfg.out)? } else { Vec::new() };
+    // Rows of an interrupted earlier run of this sweep, with the per-rep file made to agree with them.
+    let prior: Vec<SweepRow> = if cfg.resume { prepare_resume(&cfg.out, &cfg.reps_out)? } else { Vec::new() };
     let done: std::collections::BTreeSet<(u32, u32)> = prior.iter().map(|r| (r.seq_len, r.batch)).collect();
     let mut out = CsvOut::create(&cfg.out, cfg.resume)?;
     let mut reps_out = CsvOut::create(&cfg.reps_out, cfg.resume)?;
@@ -245,7 +335,12 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
         let _cfg_range = nvtx::push(&label);
         let mut reps: Vec<RepTiming> = Vec::new();
         let mut failure: Option<(String, String)> = None;
-        for i in 0..runs_per_point as u32 {
+        // A configuration that cannot fit is not attempted: recorded as `oom` with the estimate, and the sweep goes on.
+        let need = crate::model::run_bytes_estimate(&cfg.model.config, p.seq_len as u64, p.batch as u64, cfg.gen_tokens as u64, cfg.dtype);
+        if let Some(avail) = mem::available_bytes(&device).filter(|&a| need > a) {
+            failure = Some(("oom".into(), format!("not run: needs about {} (KV cache + activations, estimated), {} available", gb(need), gb(avail))));
+        }
+        for i in 0..if failure.is_some() { 0 } else { runs_per_point as u32 } {
             if stop.load(Ordering::SeqCst) {
                 outcome.interrupted = true;
                 break 'points;
@@ -295,6 +390,7 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
         if let Some((flag, msg)) = &failure {
             row = SweepRow { flag: flag.clone(), ..row_from_reps(p.seq_len, p.batch, &[], ctx, (cur, peak)) };
             bar.suspend(|| eprintln!("[{}/{n}] {label}: {flag}: {msg}", pi + 1));
+            outcome.failures.push((label.clone(), flag.clone(), msg.clone()));
             bar.inc(runs_per_point - bar.position() % runs_per_point.max(1));
         } else if collapse(&row, &outcome.rows, cfg.collapse_factor) {
             row.flag = "collapse".into();
@@ -372,6 +468,51 @@ mod tests {
             assert!(r.prefill_p50_ms.unwrap() > 0.0 && r.flag.is_empty());
             assert!(r.vram_mb.unwrap() > 0.0);
         }
+    }
+
+    #[test]
+    fn a_kill_between_reps_and_row_does_not_duplicate_reps_on_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = tiny(dir.path(), vec![8, 16], 2, 0, 2);
+        run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
+        // As if killed after the second configuration's reps were synced but before its row: drop the row.
+        let text = std::fs::read_to_string(&cfg.out).unwrap();
+        let first_two: String = text.split_inclusive('\n').take(2).collect();
+        std::fs::write(&cfg.out, &first_two).unwrap();
+        // And a kill inside a reps write: a cut line at the end.
+        let mut reps = std::fs::read_to_string(&cfg.reps_out).unwrap();
+        reps.push_str("16,1,9,12");
+        std::fs::write(&cfg.reps_out, reps).unwrap();
+        cfg.resume = true;
+        let o = run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
+        assert_eq!(o.rows.len(), 2);
+        let rows: Vec<(String, String)> = std::fs::read_to_string(&cfg.reps_out)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let mut f = l.split(',');
+                (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+            })
+            .collect();
+        // Two reps per configuration, each once.
+        assert_eq!(rows.iter().filter(|(s, _)| s == "8").count(), 2, "{rows:?}");
+        assert_eq!(rows.iter().filter(|(s, _)| s == "16").count(), 2, "{rows:?}");
+        assert_eq!(std::fs::read_to_string(&cfg.out).unwrap().lines().count(), 3);
+    }
+
+    #[test]
+    fn a_cut_last_row_is_dropped_on_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = tiny(dir.path(), vec![8, 16], 2, 0, 1);
+        run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
+        let text = std::fs::read_to_string(&cfg.out).unwrap();
+        std::fs::write(&cfg.out, &text[..text.len() - 20]).unwrap();
+        cfg.resume = true;
+        let o = run_sweep(&cfg, &AtomicBool::new(false)).unwrap();
+        assert_eq!(o.rows.len(), 2);
+        assert_eq!(crate::sweep::read_rows(&cfg.out).unwrap().len(), 2);
+        assert_eq!(std::fs::read_to_string(&cfg.reps_out).unwrap().lines().count(), 3);
     }
 
     #[test]
