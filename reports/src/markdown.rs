@@ -49,11 +49,17 @@ pub fn escape_cell(s: &str, max: usize) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if c.is_control() || is_invisible_format(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Bidirectional overrides, isolates, marks and zero-width characters: they reorder or hide text in a rendered
+/// report (a kernel named `x\u{202E}gpj.exe` displays as `xexe.jpg`), so they never reach it.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Appends a markdown table (then a blank line); `align_right` per column.
@@ -67,9 +73,34 @@ pub(crate) fn table(out: &mut String, header: &[&str], align_right: &[bool], row
     out.push('\n');
 }
 
+/// Devices that ran GPU work (from the ops: `timeline.csv` has one row per device with ops).
+fn devices_with_work(t: &Tables) -> Vec<i64> {
+    t.timeline.iter().map(|d| d.device).collect()
+}
+
+/// "2 GPU(s)" for the summary line: the devices the export describes, or, when it describes fewer than ran
+/// work (nsys 2026.2 writes no TARGET_INFO_GPU), the devices seen in the ops, saying the names are missing.
+fn gpu_count(t: &Tables) -> String {
+    let named = t.info.gpus.len();
+    let seen = devices_with_work(t);
+    if seen.len() <= named {
+        return format!("{named} GPU(s)");
+    }
+    if named == 0 {
+        format!("{} GPU(s) (device ids from the ops; this export does not record GPU names)", seen.len())
+    } else {
+        format!("{} GPU(s) ({named} described by the export)", seen.len())
+    }
+}
+
 fn gpu_line(t: &Tables) -> String {
     if t.info.gpus.is_empty() {
-        return "unknown (no TARGET_INFO_GPU)".into();
+        let seen = devices_with_work(t);
+        if seen.is_empty() {
+            return "unknown (no TARGET_INFO_GPU)".into();
+        }
+        let ids: Vec<String> = seen.iter().map(|d| d.to_string()).collect();
+        return format!("{} device(s) ran work (ids {}); names not recorded (the export has no TARGET_INFO_GPU)", seen.len(), ids.join(", "));
     }
     let mut names: Vec<String> = Vec::new();
     for g in &t.info.gpus {
@@ -466,7 +497,7 @@ pub fn render_summary(t: &Tables, top: usize) -> String {
         return out;
     }
     let s = &t.summary;
-    let _ = writeln!(out, "{} — nsys {}, {} GPU(s)", t.info.file, t.info.nsys_version, t.info.gpus.len());
+    let _ = writeln!(out, "{} — nsys {}, {}", t.info.file, t.info.nsys_version, gpu_count(t));
     if s.kernels == 0 && s.memops == 0 {
         let what = if s.nvtx_ranges > 0 { format!("{} NVTX ranges, CPU only", s.nvtx_ranges) } else { "nothing to attribute".to_string() };
         let _ = writeln!(out, "no CUDA kernels or memory operations in this export ({what})");
@@ -505,5 +536,6 @@ mod tests {
         assert_eq!(e, "a\\|b&#96;c&lt;script&gt;x y\\*z\\_");
         assert!(!e.contains('\n'));
         assert_eq!(escape_cell("abcdef", 3), "abc…");
+        assert_eq!(escape_cell("x\u{202E}gpj.exe\u{2066}", 100), "x\u{FFFD}gpj.exe\u{FFFD}");
     }
 }

@@ -12,7 +12,7 @@ use analyze::Tables;
 
 use crate::charts::{write_roofline, write_stacked_bars, RoofPoint, Stack};
 use crate::markdown::{escape_cell, render_markdown, ReportOptions};
-use crate::sweep::{read_sweep, render_sweep};
+use crate::sweep::{read_sweep, read_sweep_lenient, render_sweep, SweepRow};
 use crate::units::{fmt_bytes, fmt_ns, fmt_pct};
 
 /// Options of a run report.
@@ -228,11 +228,34 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
 
 /// Renders every report of a capture run folder; returns the files written.
 pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>, String> {
+    render_run_noting(run, o).map(|(files, _)| files)
+}
+
+/// [`render_run`], also returning what was left out (each bad sweep CSV row named by file and line, an
+/// unreadable sweep CSV); the same messages are listed in `index.md`.
+pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Vec<String>), String> {
     let mut written = Vec::new();
     let ro = ReportOptions::with_top(o.top.max(1));
     let manifest: Option<serde_json::Value> = std::fs::read(run.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
-    let seq = read_sweep(&run.join("seq_sweep.csv")).unwrap_or_default();
-    let batch = read_sweep(&run.join("batch_sweep.csv")).unwrap_or_default();
+    let mut skipped: Vec<String> = Vec::new();
+    let mut sweep_rows = |name: &str| -> Vec<SweepRow> {
+        let path = run.join(name);
+        if !path.exists() {
+            return Vec::new();
+        }
+        match read_sweep_lenient(&path) {
+            Ok((rows, bad)) => {
+                skipped.extend(bad);
+                rows
+            }
+            Err(e) => {
+                skipped.push(format!("{e}; the {} section is left out", name.trim_end_matches(".csv")));
+                Vec::new()
+            }
+        }
+    };
+    let seq = sweep_rows("seq_sweep.csv");
+    let batch = sweep_rows("batch_sweep.csv");
     let mut index = String::new();
     let title = manifest.as_ref().and_then(|m| m["run_id"].as_str()).map(str::to_string).unwrap_or_else(|| run.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
     let _ = writeln!(index, "# Run {}\n", escape_cell(&title, 100));
@@ -257,6 +280,13 @@ pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>, String> {
                 st["seconds"].as_f64().unwrap_or(0.0),
                 escape_cell(st["message"].as_str().unwrap_or(""), 160)
             );
+        }
+        index.push('\n');
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(index, "## Left out\n");
+        for m in &skipped {
+            let _ = writeln!(index, "- {}", escape_cell(m, 300));
         }
         index.push('\n');
     }
@@ -292,5 +322,5 @@ pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>, String> {
     let _ = writeln!(index, "\nEvery table is also in CSV and JSON next to its report; `manifest.json` holds the exact command of every step.");
     write(&run.join("index.md"), &index)?;
     written.push(run.join("index.md"));
-    Ok(written)
+    Ok((written, skipped))
 }

@@ -48,10 +48,38 @@ pub struct SweepRow {
     pub weights_mb: Option<f64>,
 }
 
-/// Reads a sweep CSV.
+/// Reads a sweep CSV: every row, or an error at the first bad one.
 pub fn read_sweep(path: &Path) -> Result<Vec<SweepRow>, String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    r.deserialize().collect::<Result<Vec<SweepRow>, _>>().map_err(|e| format!("{}: not a sweep CSV ({e})", path.display()))
+    let (rows, bad) = read_sweep_lenient(path)?;
+    match bad.first() {
+        Some(b) => Err(b.clone()),
+        None => Ok(rows),
+    }
+}
+
+/// Reads a sweep CSV keeping every valid row; each row that cannot be read (garbage, cut short by a kill) is
+/// left out and named in the returned messages (`FILE line N: …`). A file without the sweep's header is an error.
+pub fn read_sweep_lenient(path: &Path) -> Result<(Vec<SweepRow>, Vec<String>), String> {
+    analyze::fsutil::check_input(path).map_err(|e| e.to_string())?;
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let headers = r.headers().map_err(|e| format!("{}: not a sweep CSV ({e})", path.display()))?.clone();
+    for col in ["seq_len", "batch"] {
+        if !headers.iter().any(|h| h == col) {
+            return Err(format!("{}: not a sweep CSV of `latency-anatomy sweep` (no {col} column)", path.display()));
+        }
+    }
+    let (mut rows, mut bad) = (Vec::new(), Vec::new());
+    for rec in r.records() {
+        let line = |e: &csv::Error| e.position().map_or(0, |p| p.line());
+        match rec {
+            Ok(rec) => match rec.deserialize::<SweepRow>(Some(&headers)) {
+                Ok(row) => rows.push(row),
+                Err(e) => bad.push(format!("{} line {}: row skipped ({e})", path.display(), rec.position().map_or(0, |p| p.line()))),
+            },
+            Err(e) => bad.push(format!("{} line {}: row skipped ({e})", path.display(), line(&e))),
+        }
+    }
+    Ok((rows, bad))
 }
 
 fn f(v: Option<f64>, digits: usize) -> String {
