@@ -162,14 +162,18 @@ pub struct CaptureArgs {
     /// steps are kept and interrupted sweeps skip the configurations already measured.
     #[arg(long, value_name = "RUN_DIR")]
     pub resume: Option<PathBuf>,
+    /// Replace an earlier run with the same --run-id (its folder is removed first). Without it, an existing run
+    /// folder is an error that points to --resume.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
 }
 
 
 impl CaptureArgs {
     /// Validates the flags into a capture config; `notes` collects warnings to print before work starts.
-    pub fn into_config(self, notes: &mut Vec<String>) -> anyhow::Result<capture::run::CaptureConfig> {
+    pub fn into_config(mut self, notes: &mut Vec<String>) -> anyhow::Result<capture::run::CaptureConfig> {
         use capture::run::Tool;
-        let (model, device, dtype) = self.model.resolve()?;
+        let (model, device, dtype) = self.model.resolve(notes)?;
         let mut all_seqs = self.seq.clone();
         all_seqs.push(self.batch_seq);
         validate_run(&self.run, &all_seqs, &self.batch_sizes, model.config.max_position_embeddings)?;
@@ -181,7 +185,12 @@ impl CaptureArgs {
                 .filter(|(s, b)| *s > 0 && *b > 0)
                 .ok_or_else(|| anyhow::anyhow!("--canonical {c}: expected SEQxBATCH, e.g. 128x32"))?;
             validate_run(&self.run, &[s], &[b], model.config.max_position_embeddings)?;
-            canonical.push(capture::plan::SweepPoint { seq_len: s, batch: b });
+            let p = capture::plan::SweepPoint { seq_len: s, batch: b };
+            if canonical.contains(&p) {
+                notes.push(format!("--canonical: {} is given twice; profiled once", p.label()));
+            } else {
+                canonical.push(p);
+            }
         }
         let nsys = if self.no_nsys {
             Tool::Skip("disabled by --no-nsys".into())
@@ -209,8 +218,10 @@ impl CaptureArgs {
         };
         let results = self.results;
         let run_id = match self.run_id {
-            Some(id) if !id.is_empty() && !id.contains('/') => id,
-            Some(id) => anyhow::bail!("--run-id {id:?}: give a folder name without '/'"),
+            Some(id) => {
+                capture::run::check_run_id(&id).map_err(|why| anyhow::anyhow!("--run-id {}: {why}", capture::text::quoted(&id)))?;
+                id
+            }
             None => capture::run::default_run_id(&results, device, &model.name, dtype),
         };
         let phase = match self.ncu_phase {
@@ -247,6 +258,7 @@ impl CaptureArgs {
             self_exe,
             argv: std::env::args().collect(),
             resume: false,
+            force: self.force,
         })
     }
 
@@ -265,6 +277,27 @@ impl CaptureArgs {
         cfg.resume = true;
         Ok(cfg)
     }
+}
+
+/// The flags of a `capture --resume DIR` command line (program name left out) other than `--resume` and the
+/// ones that only change how the run is shown or checked (`--dry-run`, `--no-progress`).
+pub fn flags_besides_resume(args: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip_value = false;
+    for a in args {
+        if skip_value {
+            skip_value = false;
+            continue;
+        }
+        match a.as_str() {
+            "capture" | "--dry-run" | "--no-progress" => {}
+            "--resume" => skip_value = true,
+            f if f.starts_with("--resume=") => {}
+            f if f.starts_with('-') => out.push(f.split('=').next().unwrap_or(f).to_string()),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Weights and activation type.
@@ -488,8 +521,8 @@ impl AnalyzeArgs {
 }
 
 impl ModelArgs {
-    /// Resolves the model, device and dtype.
-    pub fn resolve(&self) -> anyhow::Result<(capture::model::ModelSpec, capture::sweep::DeviceKind, capture::model::Dtype)> {
+    /// Resolves the model, device and dtype. `notes` collects what the user should know before work starts.
+    pub fn resolve(&mut self, notes: &mut Vec<String>) -> anyhow::Result<(capture::model::ModelSpec, capture::sweep::DeviceKind, capture::model::Dtype)> {
         let device = match &self.device {
             Some(d) => capture::sweep::DeviceKind::parse(d)
                 .ok_or_else(|| anyhow::anyhow!("--device {d}: expected cpu, cuda or cuda:N"))?,
@@ -504,6 +537,11 @@ impl ModelArgs {
             None => capture::model::Dtype::Fp16,
         };
         let model = self.model.as_deref().ok_or_else(|| anyhow::anyhow!("--model is required (e.g. --model tiny --random-weights)"))?;
+        // `tiny` is a test config that has no weights anywhere: it always runs with random ones.
+        if !self.random_weights && capture::model::is_weightless_builtin(model) && !std::path::Path::new(model).exists() {
+            notes.push(format!("--model {model}: a built-in test config with no published weights; running it with random weights (--random-weights)"));
+            self.random_weights = true;
+        }
         let spec = capture::model::ModelSpec::resolve(model, self.random_weights)?;
         Ok((spec, device, dtype))
     }
@@ -534,9 +572,9 @@ pub fn validate_run(run: &RunArgs, seqs: &[u32], batches: &[u32], max_pos: usize
 }
 
 impl SweepArgs {
-    /// Validates the flags into a sweep config.
-    pub fn into_config(self) -> anyhow::Result<capture::sweep::SweepConfig> {
-        let (model, device, dtype) = self.model.resolve()?;
+    /// Validates the flags into a sweep config; `notes` collects warnings to print before work starts.
+    pub fn into_config(mut self, notes: &mut Vec<String>) -> anyhow::Result<capture::sweep::SweepConfig> {
+        let (model, device, dtype) = self.model.resolve(notes)?;
         validate_run(&self.run, &self.seq, &self.batch_sizes, model.config.max_position_embeddings)?;
         let mut points = Vec::new();
         for &s in &self.seq {
@@ -548,6 +586,13 @@ impl SweepArgs {
             }
         }
         let reps_out = self.reps_out.unwrap_or_else(|| capture::sweep::SweepConfig::default_reps_path(&self.out));
+        if analyze::fsutil::same_file(&self.out, &reps_out) {
+            anyhow::bail!("--out and --reps-out both name {}: give two different files (the per-rep CSV defaults to <out stem>.reps.csv)", reps_out.display());
+        }
+        if let Some(m) = self.model.model.as_deref().map(std::path::Path::new).filter(|m| m.is_file()) {
+            analyze::fsutil::refuse_overwrite(&self.out, &[m], "--out")?;
+            analyze::fsutil::refuse_overwrite(&reps_out, &[m], "--reps-out")?;
+        }
         Ok(capture::sweep::SweepConfig {
             model,
             dtype,

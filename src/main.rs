@@ -19,10 +19,27 @@ fn main() -> ExitCode {
             if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("Error: {err:#}");
+            eprintln!("Error: {}", error_line(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each cause once (library errors often repeat their source's text in
+/// their own message), made safe for a terminal.
+fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    capture::text::term_safe(&line)
 }
 
 fn run() -> anyhow::Result<()> {
@@ -30,7 +47,14 @@ fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze_cmd(args.into_config()?),
         Command::Report(args) => report_cmd(args),
-        Command::Sweep(args) => sweep_cmd(args.into_config()?),
+        Command::Sweep(args) => {
+            let mut notes = Vec::new();
+            let cfg = args.into_config(&mut notes)?;
+            for n in &notes {
+                eprintln!("note: {n}");
+            }
+            sweep_cmd(cfg)
+        }
         Command::Capture(args) => capture_cmd(args),
         Command::Bench(b) => bench_cmd(b),
     }
@@ -52,7 +76,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
         cli::BenchCommand::MakeTrace { from, kernels, out } => {
             let t = std::time::Instant::now();
             let s = analyze::bench::make_trace(&from, kernels, &out)?;
-            println!("wrote {} in {:.1} s: {} tiles", out.display(), t.elapsed().as_secs_f64(), s.tiles);
+            println!("wrote {} in {:.1} s: {} tiles", capture::text::path(&out), t.elapsed().as_secs_f64(), s.tiles);
             for (table, n) in &s.rows {
                 println!("  {table:<32} {n:>12} rows");
             }
@@ -80,7 +104,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
         }
         cli::BenchCommand::Analyze { from, sizes, dir, warm, runs, io } => {
             let from = from.unwrap_or_else(|| std::path::PathBuf::from("../shared/realdata/MohanadOdema+DLProf/nsys_profile.sqlite"));
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create --dir {}", dir.display()))?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create --dir {}", capture::text::path(&dir)))?;
             let exe = std::env::current_exe()?;
             // Cold runs: write back and drop the page cache before every measured step.
             let mut cold = !warm;
@@ -110,7 +134,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     .env("LATENCY_ANATOMY_IO", io_name)
                     .output()?;
                 if !o.status.success() {
-                    anyhow::bail!("bench {mode} failed on {}: {}", file.display(), String::from_utf8_lossy(&o.stderr).trim());
+                    anyhow::bail!("bench {mode} failed on {}: {}", capture::text::path(&file), String::from_utf8_lossy(&o.stderr).trim());
                 }
                 Ok(serde_json::from_slice(&o.stdout)?)
             };
@@ -131,13 +155,13 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
             for n in sizes {
                 let file = dir.join(format!("bench_{n}.sqlite"));
                 if !file.is_file() {
-                    eprintln!("building {} ...", file.display());
+                    eprintln!("building {} ...", capture::text::path(&file));
                     analyze::bench::make_trace(&from, n, &file)?;
                 }
                 if !cold {
                     // Warm: the whole file in the page cache (a direct read would leave it out), then a warm-up
                     // scan, neither measured.
-                    let mut f = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                    let mut f = std::fs::File::open(&file).with_context(|| format!("cannot read {}", capture::text::path(&file)))?;
                     std::io::copy(&mut f, &mut std::io::sink())?;
                     run_once("scan", &file)?;
                 }
@@ -151,7 +175,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                 results.push(serde_json::json!({"kernels_requested": n, "cache": if cold { "cold" } else { "warm" }, "io": io_name, "file_bytes": std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0), "scan": a, "analyze": b, "ratio": wb / wa.max(1e-9)}));
             }
             std::fs::write(dir.join("bench.json"), serde_json::to_string_pretty(&results)? + "\n")?;
-            println!("wrote {}", dir.join("bench.json").display());
+            println!("wrote {}", capture::text::path(&dir.join("bench.json")));
             Ok(())
         }
     }
@@ -161,7 +185,18 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     let dry_run = args.dry_run;
     let mut notes = Vec::new();
     let cfg = match args.resume.clone() {
-        Some(dir) => cli::CaptureArgs::resumed(&dir, &mut notes)?,
+        Some(dir) => {
+            let extra = cli::flags_besides_resume(std::env::args().skip(1));
+            if !extra.is_empty() {
+                anyhow::bail!(
+                    "--resume {} continues the run with its own flags (from its manifest.json), so {} would be ignored; remove {}, or start a new run with another --run-id",
+                    capture::text::path(&dir),
+                    extra.iter().map(|f| capture::text::term_safe(f)).collect::<Vec<_>>().join(" "),
+                    if extra.len() == 1 { "it" } else { "them" }
+                );
+            }
+            cli::CaptureArgs::resumed(&dir, &mut notes)?
+        }
         None => args.into_config(&mut notes)?,
     };
     for n in &notes {
@@ -169,7 +204,7 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     }
     if dry_run {
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "# capture {} -> {}", cfg.run_id, cfg.results.join(&cfg.run_id).display())?;
+        writeln!(stdout, "# capture {} -> {}", cfg.run_id, capture::text::path(&cfg.results.join(&cfg.run_id)))?;
         for line in cfg.plan_lines() {
             writeln!(stdout, "{line}")?;
         }
@@ -194,23 +229,28 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     };
     match capture::run::run_capture(&cfg, &STOP, &analyze_hook) {
         Ok((dir, m)) => {
-            match reports::run::render_run(&dir, &reports::run::RunOptions::new(15, None)) {
-                Ok(files) => eprintln!("reports: {} files, start at {}", files.len(), dir.join("index.md").display()),
+            match reports::run::render_run_noting(&dir, &reports::run::RunOptions::new(15, None)) {
+                Ok((files, skipped)) => {
+                    for m in &skipped {
+                        eprintln!("warning: {}", capture::text::term_safe(m));
+                    }
+                    eprintln!("reports: {} files, start at {}", files.len(), capture::text::path(&dir.join("index.md")))
+                }
                 Err(e) => eprintln!("reports could not be rendered: {e}"),
             }
             for s in &m.steps {
                 eprintln!("  {:<28} {:<11} {}", s.name, format!("{:?}", s.status).to_lowercase(), s.message);
             }
-            println!("wrote {}", dir.display());
+            println!("wrote {}", capture::text::path(&dir));
             let failed = m.steps.iter().filter(|s| s.status == capture::manifest::StepStatus::Failed).count();
             if failed > 0 {
-                eprintln!("capture finished with {failed} failed step(s); see {}", dir.join("manifest.json").display());
+                eprintln!("capture finished with {failed} failed step(s); see {}", capture::text::path(&dir.join("manifest.json")));
                 std::process::exit(2);
             }
             Ok(())
         }
         Err(capture::CaptureError::Interrupted) => {
-            eprintln!("interrupted: finished steps are saved in {} (see manifest.json)", cfg.results.join(&cfg.run_id).display());
+            eprintln!("interrupted: finished steps are saved in {} (see manifest.json)", capture::text::path(&cfg.results.join(&cfg.run_id)));
             std::process::exit(130);
         }
         Err(e) => Err(e.into()),
@@ -245,10 +285,13 @@ fn sweep_cmd(cfg: capture::sweep::SweepConfig) -> anyhow::Result<()> {
     );
     let outcome = capture::sweep::run_sweep(&cfg, &STOP)?;
     if outcome.interrupted {
-        eprintln!("interrupted: {} configuration(s) finished and saved in {}", outcome.rows.len(), cfg.out.display());
+        eprintln!("interrupted: {} configuration(s) finished and saved in {}", outcome.rows.len(), capture::text::path(&cfg.out));
         std::process::exit(130);
     }
-    println!("wrote {} and {}", cfg.out.display(), cfg.reps_out.display());
+    println!("wrote {} and {}", capture::text::path(&cfg.out), capture::text::path(&cfg.reps_out));
+    if outcome.nothing_measured() {
+        anyhow::bail!("{}", outcome.failure_summary());
+    }
     Ok(())
 }
 
@@ -266,6 +309,28 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
         }
     };
     analyze::directio::set_read_mode(cfg.io);
+    let mut inputs: Vec<&std::path::Path> = vec![&cfg.input];
+    inputs.extend(cfg.ncu.iter().map(|p| p.as_path()));
+    for i in &inputs {
+        analyze::fsutil::check_input(i)?;
+    }
+    analyze::check_output_dir(&cfg.out, &inputs)?;
+    let created = !cfg.out.exists();
+    // One writer at a time per output folder: a second `analyze` into the same --out waits for the first, so
+    // the folder always holds one run's complete set of files.
+    let lock = analyze::fsutil::DirLock::acquire(&cfg.out, || {
+        eprintln!("waiting: another latency-anatomy process is writing to {}", capture::text::path(&cfg.out))
+    })?;
+    let r = analyze_locked(&cfg, &progress);
+    drop(lock);
+    if r.is_err() && created {
+        // A failed analysis leaves no folder of its own behind (removed only if still empty).
+        let _ = std::fs::remove_dir(&cfg.out);
+    }
+    r
+}
+
+fn analyze_locked(cfg: &cli::AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) -> anyhow::Result<()> {
     let tables = if is_ncu_input(&cfg.input) {
         let mut inputs = vec![cfg.input.clone()];
         inputs.extend(cfg.ncu.iter().cloned());
@@ -293,8 +358,11 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     progress(&format!("tables and report.md written ({:.2} s)", t.elapsed().as_secs_f64()));
     if !cfg.quiet {
         let mut stdout = std::io::stdout().lock();
-        write!(stdout, "{}", reports::render_summary(&tables, 5))?;
-        writeln!(stdout, "wrote {}", cfg.out.display())?;
+        // Names and paths from the trace reach the terminal escaped (no control or bidirectional characters).
+        for line in reports::render_summary(&tables, 5).lines() {
+            writeln!(stdout, "{}", capture::text::term_safe(line))?;
+        }
+        writeln!(stdout, "wrote {}", capture::text::path(&cfg.out))?;
     }
     Ok(())
 }
@@ -306,10 +374,24 @@ fn report_cmd(args: cli::ReportArgs) -> anyhow::Result<()> {
         }
     }
     let dir = &args.dir;
+    if dir.is_file() {
+        anyhow::bail!(
+            "'{}' is a file; `report` re-renders a folder (a capture run folder, or an analysis folder with tables.json). To analyze an export or an Nsight Compute file, run `latency-anatomy analyze {}`",
+            dir.display(),
+            dir.display()
+        );
+    }
+    if !dir.is_dir() {
+        anyhow::bail!("'{}' does not exist; give a capture run folder (results/<run-id>) or a folder written by `latency-anatomy analyze`", dir.display());
+    }
+    let _lock = analyze::fsutil::DirLock::acquire(dir, || eprintln!("waiting: another latency-anatomy process is writing to {}", capture::text::path(dir)))?;
     let is_run = dir.join("manifest.json").is_file() || dir.join("seq_sweep.csv").is_file() || dir.join("batch_sweep.csv").is_file();
     if is_run {
-        let files = reports::run::render_run(dir, &reports::run::RunOptions::new(args.top, args.latency_budget)).map_err(anyhow::Error::msg)?;
-        println!("wrote {} files; start at {}", files.len(), dir.join("index.md").display());
+        let (files, skipped) = reports::run::render_run_noting(dir, &reports::run::RunOptions::new(args.top, args.latency_budget)).map_err(anyhow::Error::msg)?;
+        for m in &skipped {
+            eprintln!("warning: {}", capture::text::term_safe(m));
+        }
+        println!("wrote {} files; start at {}", files.len(), capture::text::path(&dir.join("index.md")));
         return Ok(());
     }
     if !dir.join("tables.json").is_file() {
@@ -321,7 +403,7 @@ fn report_cmd(args: cli::ReportArgs) -> anyhow::Result<()> {
     }
     let out = reports::run::render_analysis_dir(dir, &reports::ReportOptions::with_top(args.top))
         .map_err(anyhow::Error::msg)
-        .with_context(|| format!("cannot re-render '{}'", dir.display()))?;
-    println!("wrote {}", out.display());
+        .with_context(|| format!("cannot re-render '{}'", capture::text::path(&dir)))?;
+    println!("wrote {}", capture::text::path(&out));
     Ok(())
 }

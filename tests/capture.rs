@@ -282,7 +282,8 @@ fn dry_run_prints_argv_and_missing_tools_are_named() {
 
 #[test]
 fn sweep_flags_are_validated() {
-    bin().args(["sweep", "--model", "tiny", "--seq", "8", "--out", "x.csv"]).assert().failure().stderr(predicates::str::contains("--random-weights"));
+    // A real model name without weights or the flag (`tiny`, which has no weights anywhere, runs with random ones).
+    bin().args(["sweep", "--model", "qwen2.5-0.5b", "--seq", "8", "--out", "x.csv"]).assert().failure().stderr(predicates::str::contains("--random-weights"));
     bin()
         .args(["sweep", "--model", "tiny", "--random-weights", "--seq", "9000", "--out", "x.csv"])
         .assert()
