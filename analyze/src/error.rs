@@ -72,6 +72,16 @@ pub enum AnalyzeError {
         /// What is wrong and how to fix it.
         detail: String,
     },
+    /// A `.ncu-rep` that cannot be read (truncated, damaged, not a report).
+    #[error("'{path}' is not a readable Nsight Compute report (at byte {offset}: {detail})")]
+    NcuRep {
+        /// The input file.
+        path: PathBuf,
+        /// Where reading stopped.
+        offset: u64,
+        /// What was wrong.
+        detail: String,
+    },
     /// A binary ncu report was given but `ncu` is not installed.
     #[error("'{path}' is a binary Nsight Compute report and `ncu` is not on PATH: install Nsight Compute, or convert it where ncu runs with `ncu --import {path} --csv --page raw --print-units base > FILE.csv` and pass the CSV")]
     NcuMissing {

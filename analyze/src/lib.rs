@@ -138,20 +138,46 @@ pub fn analyze_attributed(
     if let Some((_, file)) = ncu {
         t.ncu_phases = ncu_phases;
         t.ncu_kernels = ncu_rows;
+        t.ncu_metrics = ncu::kernels::metric_rows(file);
         t.ncu_notes = file.notes.clone();
     }
     t
 }
 
-/// Analyzes ncu data alone (no nsys export): `ncu_kernels` only.
+/// Analyzes ncu data alone (no nsys export): `ncu_kernels` and `ncu_metrics`.
 pub fn analyze_ncu(name: &str, file: &ncu::csv::NcuFile) -> Tables {
+    analyze_ncu_session(name, file, None)
+}
+
+/// [`analyze_ncu`], with the session details of a `.ncu-rep` (GPU names, versions, command line) in `info`.
+pub fn analyze_ncu_session(name: &str, file: &ncu::csv::NcuFile, session: Option<&ncu::rep::RepSession>) -> Tables {
     let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "ncu".into(), ..Default::default() };
     t.info.file = name.to_string();
     t.info.nsys_version = "n/a (Nsight Compute input)".into();
     t.info.schema_version = "n/a".into();
+    if let Some(s) = session {
+        set_session_info(&mut t.info, s);
+    }
     t.ncu_kernels = ncu::kernels::kernel_rows(name, file, None);
+    t.ncu_metrics = ncu::kernels::metric_rows(file);
     t.ncu_notes = file.notes.clone();
     t
+}
+
+/// Copies a `.ncu-rep`'s session details into `info` (GPUs only when the export named none).
+pub fn set_session_info(info: &mut trace::TraceInfo, s: &ncu::rep::RepSession) {
+    info.ncu_version = s.ncu_version();
+    info.cuda_version = s.version("CUDA Version");
+    info.driver_version = s.version("Display Driver Version");
+    info.command_line = s.command_line.clone();
+    if info.gpus.is_empty() {
+        info.gpus = s
+            .gpus
+            .iter()
+            .enumerate()
+            .map(|(i, n)| trace::GpuInfo { device: i as i64, name: n.clone(), memory_bandwidth_bps: 0, sm_count: 0, total_memory_bytes: 0, compute_capability: String::new() })
+            .collect();
+    }
 }
 
 /// Loads and analyzes the nsys SQLite export at `path`.
@@ -200,10 +226,10 @@ pub const CSV_FILES: [(&str, &[&str]); 6] = [
 
 /// Names of every file [`write_tables`] and the report may write into an output folder (tables in every format,
 /// `tables.json`, `report.md`): an input with one of these names in that folder would be overwritten.
-pub const OUTPUT_FILES: [&str; 21] = [
+pub const OUTPUT_FILES: [&str; 23] = [
     "kernels.csv", "nvtx_ranges.csv", "classes.csv", "memory.csv", "timeline.csv", "gaps.csv", "ncu_kernels.csv", "ncu_phases.csv", "traffic.csv",
     "kernels.parquet", "nvtx_ranges.parquet", "classes.parquet", "memory.parquet", "timeline.parquet", "gaps.parquet", "ncu_kernels.parquet",
-    "ncu_phases.parquet", "traffic.parquet", "tables.json", "report.md", "charts",
+    "ncu_phases.parquet", "traffic.parquet", "tables.json", "report.md", "charts", "ncu_metrics.csv", "ncu_metrics.parquet",
 ];
 
 /// Refuses an output folder in which writing the tables would overwrite one of `inputs`.
@@ -245,6 +271,10 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
         if !t.ncu_phases.is_empty() {
             let path = dir.join("ncu_phases.csv");
             write_atomic(&path, &csv_bytes(&t.ncu_phases, &path, &[])?)?;
+        }
+        if !t.ncu_metrics.is_empty() {
+            let path = dir.join("ncu_metrics.csv");
+            write_atomic(&path, &csv_bytes(&t.ncu_metrics, &path, &[])?)?;
         }
         if !t.traffic.is_empty() {
             let path = dir.join("traffic.csv");

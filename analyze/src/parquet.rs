@@ -22,6 +22,8 @@ pub enum Ty {
     F64,
     /// `Float64`, null when unknown.
     OptF64,
+    /// `Int64`, null when not applicable.
+    OptI64,
     /// `Utf8`.
     Str,
 }
@@ -29,7 +31,7 @@ pub enum Ty {
 use Ty::*;
 
 /// Every Parquet table and its columns, in file order.
-pub const SCHEMAS: [(&str, &[(&str, Ty)]); 9] = [
+pub const SCHEMAS: [(&str, &[(&str, Ty)]); 10] = [
     ("kernels", &[("trace_id", Str), ("device", I64), ("gpu", Str), ("name", Str), ("short_name", Str), ("class", Str), ("instances", I64), ("total_ns", I64), ("pct_gpu_time", F64), ("avg_ns", F64), ("med_ns", F64), ("min_ns", I64), ("max_ns", I64), ("stddev_ns", F64)]),
     ("nvtx_ranges", &[("trace_id", Str), ("range", Str), ("style", Str), ("instances", I64), ("cpu_total_ns", I64), ("cpu_avg_ns", F64), ("gpu_total_ns", I64), ("gpu_inclusive_ns", I64), ("kernels", I64), ("kernels_innermost", I64), ("gpu_proj_total_ns", I64), ("gpu_proj_instances", I64)]),
     ("classes", &[("trace_id", Str), ("phase", Str), ("class", Str), ("instances", I64), ("total_ns", I64), ("pct_phase_time", F64)]),
@@ -38,6 +40,7 @@ pub const SCHEMAS: [(&str, &[(&str, Ty)]); 9] = [
     ("gaps", &[("trace_id", Str), ("device", I64), ("gpu", Str), ("rank", I64), ("start_ns", I64), ("end_ns", I64), ("gap_ns", I64), ("before", Str), ("after", Str)]),
     ("ncu_kernels", &[("trace_id", Str), ("file", Str), ("id", I64), ("kernel_name", Str), ("base_name", Str), ("grid", Str), ("block", Str), ("duration_ns", OptF64), ("dram_read_bytes", OptF64), ("dram_write_bytes", OptF64), ("dram_bytes", OptF64), ("l2_bytes", OptF64), ("dram_gb_s", OptF64), ("peak_dram_gb_s", OptF64), ("dram_pct_of_peak", OptF64), ("flops_fp16", OptF64), ("flops_fp32", OptF64), ("flops_fp64", OptF64), ("flops", OptF64), ("tensor_ops", OptF64), ("tensor_inst", OptF64), ("gflop_s", OptF64), ("arithmetic_intensity", OptF64), ("peak_fp32_gflop_s", OptF64), ("ridge_flop_per_byte", OptF64), ("sm_pct", OptF64), ("memory_pct", OptF64), ("dram_pct", OptF64), ("achieved_occupancy_pct", OptF64), ("roofline_side", Str), ("bound", Str), ("bound_reason", Str), ("phase", Str), ("nsys_kernel", Str)]),
     ("ncu_phases", &[("trace_id", Str), ("phase", Str), ("bound", Str), ("kernels", I64), ("total_ns", I64), ("pct_phase_time", F64), ("dram_bytes_est", F64), ("dram_pct_of_peak", OptF64)]),
+    ("ncu_metrics", &[("trace_id", Str), ("launch_id", I64), ("kernel_name", Str), ("metric", Str), ("unit", Str), ("value", OptF64), ("text", Str), ("instance", OptI64)]),
     ("traffic", &[("trace_id", Str), ("phase", Str), ("kernel_ns", I64), ("profiled_ns", I64), ("kernel_dram_bytes", OptF64), ("kernel_gb_s", OptF64), ("copy_bytes", I64), ("copy_ns", I64), ("peak_gb_s", F64), ("predicted_bytes", OptF64), ("predicted_min_ns", OptF64), ("explained_pct", OptF64)]),
 ];
 
@@ -51,7 +54,9 @@ fn rows_of(t: &Tables, table: &str) -> Result<Vec<serde_json::Value>> {
         "gaps" => serde_json::to_value(&t.gaps),
         "ncu_kernels" => serde_json::to_value(&t.ncu_kernels),
         "ncu_phases" => serde_json::to_value(&t.ncu_phases),
-        _ => serde_json::to_value(&t.traffic),
+        "ncu_metrics" => serde_json::to_value(&t.ncu_metrics),
+        "traffic" => serde_json::to_value(&t.traffic),
+        other => return Err(AnalyzeError::Serialize { path: other.into(), detail: "no such table".into() }),
     };
     let v = v.map_err(|e| AnalyzeError::Serialize { path: table.into(), detail: e.to_string() })?;
     Ok(match v {
@@ -81,6 +86,7 @@ pub fn frame(t: &Tables, table: &str, trace_id: &str) -> Result<DataFrame> {
             I64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_i64().unwrap_or(0)).collect::<Vec<i64>>()),
             F64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_f64().unwrap_or(0.0)).collect::<Vec<f64>>()),
             OptF64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_f64()).collect::<Vec<Option<f64>>>()),
+            OptI64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_i64()).collect::<Vec<Option<i64>>>()),
             Str => Column::new(
                 name.into(),
                 rows.iter().map(|r| cell(r).as_str().unwrap_or_default().to_string()).collect::<Vec<String>>(),
@@ -95,7 +101,7 @@ pub fn frame(t: &Tables, table: &str, trace_id: &str) -> Result<DataFrame> {
 /// ncu input. Each file goes through a temporary name and a rename.
 pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<()> {
     for (table, _) in SCHEMAS.iter() {
-        if t.input_kind == "ncu" && *table != "ncu_kernels" {
+        if t.input_kind == "ncu" && *table != "ncu_kernels" && *table != "ncu_metrics" {
             continue;
         }
         let mut df = frame(t, table, trace_id)?;

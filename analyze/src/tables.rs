@@ -227,6 +227,10 @@ pub struct Tables {
     /// Notes about the ncu input.
     #[serde(default)]
     pub ncu_notes: Vec<String>,
+    /// `ncu_metrics.csv` (and `.parquet`): every metric of every launch. Not in `tables.json` (tens of
+    /// thousands of rows for a `--set full` report); the CSV and Parquet files hold it.
+    #[serde(skip)]
+    pub ncu_metrics: Vec<crate::ncu::kernels::NcuMetricRow>,
     /// `traffic.csv`: memory traffic per phase.
     #[serde(default)]
     pub traffic: Vec<crate::traffic::TrafficRow>,

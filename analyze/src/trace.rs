@@ -186,6 +186,18 @@ pub struct TraceInfo {
     pub tables: Vec<String>,
     /// Remarks about suspect data (open ranges, API calls missing, ...), for the report.
     pub notes: Vec<String>,
+    /// Nsight Compute version (from a `.ncu-rep`'s session details), "" otherwise.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ncu_version: String,
+    /// CUDA version of the profiled session (`.ncu-rep`), "" otherwise.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cuda_version: String,
+    /// Display driver version of the profiled session (`.ncu-rep`), "" otherwise.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub driver_version: String,
+    /// The profiler's command line (`.ncu-rep`), "" otherwise.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub command_line: String,
 }
 
 /// An nsys export loaded in memory.

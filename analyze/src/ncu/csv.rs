@@ -27,6 +27,9 @@ pub struct Metric {
     pub raw: String,
     /// The unit as written.
     pub raw_unit: String,
+    /// Per-instance values as written (`.ncu-rep` metrics with instance lists), empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
 }
 
 /// One profiled kernel launch.
@@ -131,7 +134,7 @@ fn metric(section: &str, label: &str, raw: &str, raw_unit: &str, tally: &mut Tal
         tally.out_of_range += bad as usize;
         !bad
     });
-    Metric { section: section.into(), label: label.into(), value, unit, raw: raw.into(), raw_unit: raw_unit.into() }
+    Metric { section: section.into(), label: label.into(), value, unit, raw: raw.into(), raw_unit: raw_unit.into(), instances: Vec::new() }
 }
 
 const IDENTITY: [&str; 12] = [

@@ -20,6 +20,59 @@ use super::csv::{Launch, NcuFile};
 /// SOL threshold (%) above which a unit counts as the bound.
 pub const SOL_BOUND_PCT: f64 = 60.0;
 
+/// One row of `ncu_metrics.csv`: one metric value of one launch, every metric the input holds (nothing is lost).
+/// A metric with per-instance values has one more row per instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct NcuMetricRow {
+    /// The launch (`ID` of ncu; a `.ncu-rep`'s results in file order).
+    pub launch_id: u64,
+    /// Kernel name (demangled when the input has it).
+    pub kernel_name: String,
+    /// Metric name as ncu writes it.
+    pub metric: String,
+    /// Unit as written (CSV) or inferred from the name (`.ncu-rep`, which stores none); "" when unknown.
+    pub unit: String,
+    /// The numeric value in `unit` (not converted); empty for text and for values out of physical range.
+    pub value: Option<f64>,
+    /// The value exactly as stored: text, integer in decimal, float in its shortest round-trip form.
+    pub text: String,
+    /// Instance index for per-instance values; empty for the metric's own value.
+    pub instance: Option<u32>,
+}
+
+/// Every metric of every launch, in launch order then metric name order.
+pub fn metric_rows(f: &NcuFile) -> Vec<NcuMetricRow> {
+    let mut rows = Vec::new();
+    for l in &f.launches {
+        for (name, ms) in &l.metrics {
+            for m in ms {
+                let parsed = super::units::parse_number(&m.raw).filter(|v| !super::csv::out_of_range(*v, &m.raw_unit) || m.raw_unit.is_empty() && v.is_finite());
+                rows.push(NcuMetricRow {
+                    launch_id: l.id,
+                    kernel_name: l.kernel_name.clone(),
+                    metric: name.clone(),
+                    unit: m.raw_unit.clone(),
+                    value: parsed,
+                    text: m.raw.clone(),
+                    instance: None,
+                });
+                for (i, v) in m.instances.iter().enumerate() {
+                    rows.push(NcuMetricRow {
+                        launch_id: l.id,
+                        kernel_name: l.kernel_name.clone(),
+                        metric: name.clone(),
+                        unit: m.raw_unit.clone(),
+                        value: super::units::parse_number(v),
+                        text: v.clone(),
+                        instance: Some(i as u32),
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
 /// One row of `ncu_kernels.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NcuKernelRow {

@@ -4,22 +4,45 @@
 pub mod csv;
 pub mod join;
 pub mod kernels;
+pub mod rep;
 pub mod units;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{AnalyzeError, Result};
 
-/// Reads ncu inputs: CSV files as they are, `.ncu-rep` reports converted with `ncu --import … --csv --page raw
-/// --print-units base` into `out_dir` (ncu must be on PATH). Several files are merged as one session.
+/// Reads ncu inputs: CSV files as they are, `.ncu-rep` reports with the built-in reader ([`rep`]; no `ncu`
+/// needed). Only a `.ncu-rep` whose layout the reader does not know is converted with an installed `ncu --import …
+/// --csv --page raw --print-units base` into `out_dir`, with a note. Several files are merged as one session.
 pub fn read_inputs(paths: &[PathBuf], out_dir: &Path) -> Result<csv::NcuFile> {
+    Ok(read_inputs_with_session(paths, out_dir)?.0)
+}
+
+/// [`read_inputs`], also returning the session details of the first `.ncu-rep` read directly.
+pub fn read_inputs_with_session(paths: &[PathBuf], out_dir: &Path) -> Result<(csv::NcuFile, Option<rep::RepSession>)> {
     let mut files = Vec::new();
+    let mut session = None;
     for p in paths {
-        let is_rep = p.extension().is_some_and(|e| e == "ncu-rep");
-        let csv_path = if is_rep { convert_report(p, out_dir)? } else { p.clone() };
-        files.push(csv::read(&csv_path)?);
+        let is_rep = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("ncu-rep"));
+        if !is_rep {
+            files.push(csv::read(p)?);
+            continue;
+        }
+        match rep::read(p) {
+            Ok(r) => {
+                session.get_or_insert(r.session.clone());
+                files.push(rep::to_ncu_file(&r));
+            }
+            // Not a format this reader knows (another magic): an installed ncu may still read it.
+            Err(AnalyzeError::NcuRep { offset: 0, detail, .. }) if !detail.contains("empty") && crate::trace::find_on_path("ncu").is_some() => {
+                let mut f = csv::read(&convert_report(p, out_dir)?)?;
+                f.notes.push(format!("{} was read by `ncu --import` ({detail}: not a report layout the built-in reader knows)", p.display()));
+                files.push(f);
+            }
+            Err(e) => return Err(e),
+        }
     }
-    Ok(csv::merge(files))
+    Ok((csv::merge(files), session))
 }
 
 /// Converts a `.ncu-rep` to a raw-page CSV in `out_dir` with the `ncu` on PATH.
