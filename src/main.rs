@@ -215,12 +215,18 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
         let mut opts = analyze::Options::default();
         opts.model = analyze::traffic::ModelBytes::beside(sqlite);
         let (trace, attr) = analyze::trace::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
-        let ncu_file = match ncu {
-            Some(p) => Some(analyze::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
-            None => None,
+        let (ncu_file, session) = match ncu {
+            Some(p) => {
+                let (f, s) = analyze::ncu::read_inputs_with_session(&[p.to_path_buf()], out).map_err(|e| e.to_string())?;
+                (Some(f), s)
+            }
+            None => (None, None),
         };
         let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
-        let tables = analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
+        let mut tables = analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
+        if let Some(s) = &session {
+            analyze::set_session_info(&mut tables.info, s);
+        }
         analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
         let md = reports::run::analysis_markdown(&tables, out, &reports::ReportOptions::default())?;
         analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
@@ -274,7 +280,7 @@ fn sweep_cmd(cfg: capture::sweep::SweepConfig) -> anyhow::Result<()> {
     install_stop_handler();
     eprintln!(
         "sweep: {} ({}, {} weights) on {}, {} configuration(s) × ({} warmup + {} reps), {} decode steps",
-        cfg.model.name,
+        capture::text::term_safe(&cfg.model.name),
         cfg.dtype.as_str(),
         if cfg.model.weights == capture::model::WeightSource::Random { "random" } else { "real" },
         cfg.device.label(),
@@ -334,18 +340,26 @@ fn analyze_locked(cfg: &cli::AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) ->
     let tables = if is_ncu_input(&cfg.input) {
         let mut inputs = vec![cfg.input.clone()];
         inputs.extend(cfg.ncu.iter().cloned());
-        let file = analyze::ncu::read_inputs(&inputs, &cfg.out)?;
-        analyze::analyze_ncu(&cfg.input.display().to_string(), &file)
+        let (file, session) = analyze::ncu::read_inputs_with_session(&inputs, &cfg.out)?;
+        analyze::analyze_ncu_session(&cfg.input.display().to_string(), &file, session.as_ref())
     } else {
         let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
-        let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
+        let (ncu, session) = if cfg.ncu.is_empty() {
+            (None, None)
+        } else {
+            let (f, s) = analyze::ncu::read_inputs_with_session(&cfg.ncu, &cfg.out)?;
+            (Some(f), s)
+        };
         let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
         if analyze::directio::direct_opens() > 0 {
             progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
         }
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
         let t = std::time::Instant::now();
-        let tables = analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
+        let mut tables = analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
+        if let Some(s) = &session {
+            analyze::set_session_info(&mut tables.info, s);
+        }
         progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
         tables
     };

@@ -178,7 +178,7 @@ fn fake_tool(dir: &Path, name: &str, body: &str) -> PathBuf {
 fn ncu_argv_with_a_fake_ncu() {
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("ncu_calls.txt");
-    // Records each call's argv (one line, args separated by |); makes the report and prints a CSV on --import.
+    // Records each call's argv (one line, args separated by |) and makes the report.
     let ncu = fake_tool(
         tmp.path(),
         "ncu",
@@ -205,7 +205,7 @@ case " $* " in *" --import "*) echo '"ID","Kernel Name","gpu__time_duration.sum"
         .collect();
     assert_eq!(calls[0], ["--version"], "the manifest records ncu's version");
     let calls = &calls[1..];
-    assert_eq!(calls.len(), 6, "profile + 2 imports per canonical point: {calls:?}");
+    assert_eq!(calls.len(), 2, "one profile per canonical point, no `ncu --import` (the analysis reads the .ncu-rep itself): {calls:?}");
     let dir = tmp.path().join("n");
     let profile = &calls[0];
     let export = dir.join("ncu/s32_b2").display().to_string();
@@ -221,13 +221,11 @@ case " $* " in *" --import "*) echo '"ID","Kernel Name","gpu__time_duration.sum"
     assert_eq!(child[pos("--batch-sizes") + 1], "2");
     assert_eq!(child[pos("--reps") + 1], "1");
     assert_eq!(child[pos("--warmup") + 1], "1");
-    let report = dir.join("ncu/s32_b2.ncu-rep").display().to_string();
-    assert_eq!(calls[1], ["--import", report.as_str(), "--csv", "--page", "raw", "--print-units", "base"]);
-    assert_eq!(calls[2], ["--import", report.as_str(), "--csv", "--page", "details", "--print-units", "base"]);
-    assert!(std::fs::read_to_string(dir.join("ncu/s32_b2.raw.csv")).unwrap().contains("gpu__time_duration.sum"));
+    assert!(calls.iter().all(|c| !c.contains(&"--import".to_string())), "{calls:?}");
+    assert!(dir.join("ncu/s32_b2.ncu-rep").is_file());
     let m = manifest(&dir);
     assert_eq!(step(&m, "ncu_s64_b1")["status"], "ok");
-    assert_eq!(step(&m, "ncu_csv_s64_b1")["status"], "ok");
+    assert!(m["steps"].as_array().unwrap().iter().all(|s| !s["name"].as_str().unwrap().starts_with("ncu_csv")));
     assert_eq!(step(&m, "nsys_s32_b2")["status"], "skipped");
 }
 
@@ -413,4 +411,29 @@ fn interrupted_capture_resumes() {
     assert_eq!(step(&m, "batch_sweep")["status"], "ok");
     assert_eq!(m["resumed_utc"].as_array().unwrap().len(), 1);
     assert_eq!(csv_rows(&dir.join("batch_sweep.csv")).len(), 2);
+}
+
+/// nsys failing with its transient "Local Endpoint is not available" (a loaded machine) is tried once more.
+#[test]
+fn a_transient_nsys_failure_is_tried_once_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first_done");
+    let nsys = fake_tool(
+        tmp.path(),
+        "nsys",
+        &format!(
+            r#"prev=""; for a in "$@"; do if [ "$prev" = "--output" ]; then out="$a"; fi; prev="$a"; done
+case "$1" in
+  --version) echo "NVIDIA Nsight Systems version fake";;
+  profile) if [ ! -e {first} ]; then : > {first}; echo "ClientProxy.cpp(381): std::exception::what: RuntimeException | [QuadDCommon::tag_message*] = Local Endpoint is not available." >&2; exit 1; fi; : > "$out.nsys-rep";;
+  export) : > "$out";;
+esac"#,
+            first = first.display()
+        ),
+    );
+    bin().args(small("32x1")).args(["--no-ncu", "--nsys"]).arg(&nsys).arg("--results").arg(tmp.path()).args(["--run-id", "x"]).assert();
+    let m = manifest(&tmp.path().join("x"));
+    let s = step(&m, "nsys_s32_b1");
+    assert_eq!(s["status"], "ok", "{s}");
+    assert!(s["message"].as_str().unwrap().starts_with("second try"), "{s}");
 }

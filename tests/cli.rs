@@ -279,32 +279,50 @@ fn ncu_csv_input() {
 }
 
 #[test]
-fn ncu_rep_needs_ncu_or_uses_it() {
+fn ncu_rep_is_read_without_ncu_and_ncu_is_only_a_fallback() {
     let tmp = tempfile::tempdir().unwrap();
-    let rep = tmp.path().join("r.ncu-rep");
-    std::fs::write(&rep, b"NVR\0binary").unwrap();
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    bin()
-        .env("PATH", &empty)
-        .arg("analyze")
-        .arg(&rep)
-        .arg("--out")
-        .arg(tmp.path().join("o"))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("`ncu` is not on PATH").and(predicate::str::contains("--page raw --print-units base")));
-    // With an ncu on PATH (a stand-in that prints a raw page), the report is converted and analyzed.
+    // A real report, with no ncu anywhere on PATH: the built-in reader.
+    if let Some(dir) = realdata() {
+        let out = tmp.path().join("real");
+        bin()
+            .env("PATH", &empty)
+            .arg("analyze")
+            .arg(dir.join("ncu-rep/josiahls+cuda_learning_mojo_profile.ncu-rep"))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("4 launch(es) profiled by Nsight Compute"));
+        let t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("tables.json")).unwrap()).unwrap();
+        assert_eq!(t["info"]["gpus"][0]["name"], "NVIDIA GeForce GTX 1660 Ti");
+        assert_eq!(t["info"]["cuda_version"], "12.2");
+        assert!(t["info"]["ncu_version"].as_str().unwrap().starts_with("2022.4.0.0"));
+        let metrics = std::fs::read_to_string(out.join("ncu_metrics.csv")).unwrap();
+        assert!(metrics.starts_with("launch_id,kernel_name,metric,unit,value,text,instance\n"), "{}", &metrics[..80]);
+        assert!(metrics.contains(",gpu__time_duration.sum,nsecond,1600.0,1600,"), "the first launch's duration as stored (1600 ns)");
+    }
+    // A damaged report: one line naming the file and the byte offset.
+    let rep = tmp.path().join("r.ncu-rep");
+    std::fs::write(&rep, b"NVR\0binary").unwrap();
+    let e = bin().env("PATH", &empty).arg("analyze").arg(&rep).arg("--out").arg(tmp.path().join("o")).assert().failure().code(1);
+    let err = String::from_utf8_lossy(&e.get_output().stderr).into_owned();
+    assert!(err.contains("r.ncu-rep' is not a readable Nsight Compute report (at byte 4:"), "{err}");
+    // A layout the reader does not know (another magic): an ncu on PATH (a stand-in that prints a raw page) reads it.
+    let other = tmp.path().join("other.ncu-rep");
+    std::fs::write(&other, b"NVX\0future layout").unwrap();
     let bin_dir = tmp.path().join("bin");
     std::fs::create_dir(&bin_dir).unwrap();
     let ncu = bin_dir.join("ncu");
     std::fs::write(&ncu, "#!/bin/sh\necho '\"ID\",\"Kernel Name\",\"gpu__time_duration.sum\",\"dram__bytes.sum\"'\necho '\"\",\"\",\"second\",\"byte\"'\necho '\"0\",\"k\",\"0.000002\",\"4000\"'\n").unwrap();
     std::fs::set_permissions(&ncu, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let out = tmp.path().join("o2");
-    bin().env("PATH", &bin_dir).arg("analyze").arg(&rep).arg("--out").arg(&out).assert().success();
-    assert!(out.join("r.raw.csv").is_file());
+    bin().env("PATH", &bin_dir).arg("analyze").arg(&other).arg("--out").arg(&out).assert().success();
     let csv = std::fs::read_to_string(out.join("ncu_kernels.csv")).unwrap();
     assert!(csv.contains(",2000.0,") && csv.contains(",2.0,"), "2 µs and 4000 B / 2 µs = 2 GB/s: {csv}");
+    let t = std::fs::read_to_string(out.join("tables.json")).unwrap();
+    assert!(t.contains("was read by `ncu --import`"), "the fallback is named");
 }
 
 /// An export locked by a writer (an open EXCLUSIVE transaction in another connection) is still analyzed: it is

@@ -89,7 +89,7 @@ fn duckdb_ranks_kernels_across_two_real_exports() {
                 .iter()
                 .map(|(c, t)| {
                     let ty = match t {
-                        analyze::parquet::Ty::I64 => "BIGINT",
+                        analyze::parquet::Ty::I64 | analyze::parquet::Ty::OptI64 => "BIGINT",
                         analyze::parquet::Ty::Str => "VARCHAR",
                         _ => "DOUBLE",
                     };

@@ -157,13 +157,6 @@ pub fn ncu_profile(ncu: &Path, output: &Path, o: &NcuOptions, child: &Argv) -> A
         .args(child.args.iter().cloned())
 }
 
-/// `ncu --import` of a report as CSV of `page` (`raw` or `details`) in base units (written to stdout).
-pub fn ncu_import_csv(ncu: &Path, report: &Path, page: &str) -> Argv {
-    Argv::new(ncu)
-        .args([OsString::from("--import"), report.as_os_str().to_owned()])
-        .args(["--csv", "--page", page, "--print-units", "base"])
-}
-
 /// How a finished command ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {

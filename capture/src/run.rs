@@ -8,7 +8,7 @@
 //!   batch_sweep.csv, batch_sweep.reps.csv     batch regime (one prompt length)
 //!   nsys/s<S>_b<B>.{nsys-rep,sqlite,csv,log}  nsys profile of one canonical point, its SQLite export
 //!   analysis/s<S>_b<B>/                       `analyze` tables and report of that export
-//!   ncu/s<S>_b<B>.{ncu-rep,raw.csv,details.csv,log}   Nsight Compute (CUDA only)
+//!   ncu/s<S>_b<B>.{ncu-rep,log}             Nsight Compute (CUDA only), read directly by the analysis
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -21,6 +21,9 @@ use crate::model::{Dtype, ModelSpec};
 use crate::plan::{Regime, SweepPoint};
 use crate::profiler::{self, Argv, NcuOptions};
 use crate::sweep::{run_sweep, DeviceKind, SweepConfig};
+
+/// What nsys prints when it cannot reach its daemon, a transient failure of a loaded machine.
+const NSYS_TRANSIENT: &str = "Local Endpoint is not available";
 
 /// A profiler to use, or why not.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,15 +174,12 @@ impl CaptureConfig {
                     let out = dir.join("ncu").join(&label);
                     let child = self.sweep_argv(&[*p], &out.with_extension("csv"), 1, 1);
                     lines.push(profiler::ncu_profile(ncu, &out, &self.ncu_options, &child).shell_line());
-                    for page in ["raw", "details"] {
-                        lines.push(format!("{} > {}", profiler::ncu_import_csv(ncu, &out.with_extension("ncu-rep"), page).shell_line(), out.with_extension(format!("{page}.csv")).display()));
-                    }
                 }
                 Tool::Skip(why) => lines.push(format!("# ncu skipped for {label}: {why}")),
             }
             if matches!(self.nsys, Tool::Use(_)) {
                 let ncu = match self.ncu {
-                    Tool::Use(_) => format!(" --ncu {}", dir.join("ncu").join(&label).with_extension("raw.csv").display()),
+                    Tool::Use(_) => format!(" --ncu {}", dir.join("ncu").join(&label).with_extension("ncu-rep").display()),
                     Tool::Skip(_) => String::new(),
                 };
                 lines.push(format!(
@@ -193,7 +193,7 @@ impl CaptureConfig {
     }
 }
 
-/// Runs every step of `cfg`. `analyze` turns an nsys SQLite export (and the point's ncu CSV, when ncu ran)
+/// Runs every step of `cfg`. `analyze` turns an nsys SQLite export (and the point's `.ncu-rep`, when ncu ran)
 /// into tables in a folder (the `analyze` stage, supplied by the caller) and returns a one-line summary.
 pub fn run_capture(
     cfg: &CaptureConfig,
@@ -212,7 +212,7 @@ pub fn run_capture(
     let mut steps = vec![Step::new("seq_sweep"), Step::new("batch_sweep")];
     for p in &cfg.canonical {
         let l = p.label();
-        for s in ["nsys", "nsys_export", "ncu", "ncu_csv", "analyze"] {
+        for s in ["nsys", "nsys_export", "ncu", "analyze"] {
             steps.push(Step::new(format!("{s}_{l}")));
         }
     }
@@ -328,7 +328,15 @@ pub fn run_capture(
                 let argv = profiler::nsys_profile(nsys, &base, cfg.device != DeviceKind::Cpu, &child);
                 let name = format!("nsys_{label}");
                 let rep = base.with_extension("nsys-rep");
-                let ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+                let mut ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+                // nsys sometimes fails to reach its own daemon on a loaded machine ("Local Endpoint is not
+                // available"): a transient failure, tried once more, and said so.
+                if !ok && m.step_mut(&name).message.contains(NSYS_TRANSIENT) {
+                    eprintln!("   {name}: nsys could not reach its daemon; trying once more");
+                    ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+                    let s = m.step_mut(&name);
+                    s.message = format!("second try (the first failed with \"{NSYS_TRANSIENT}\"){}{}", if s.message.is_empty() { "" } else { "; " }, s.message);
+                }
                 if ok && !rep.is_file() {
                     // Some installs cannot find the importer and leave a .qdstrm: import it ourselves.
                     let qd = base.with_extension("qdstrm");
@@ -363,12 +371,10 @@ pub fn run_capture(
             }
         }
         match &cfg.ncu {
-            Tool::Skip(why) => {
-                skip(&mut m, &format!("ncu_{label}"), why);
-                skip(&mut m, &format!("ncu_csv_{label}"), why);
-            }
-            Tool::Use(_) if done(&m, &format!("ncu_csv_{label}")) => eprintln!("== ncu_{label}: done in the earlier run"),
+            Tool::Skip(why) => skip(&mut m, &format!("ncu_{label}"), why),
+            Tool::Use(_) if done(&m, &format!("ncu_{label}")) => eprintln!("== ncu_{label}: done in the earlier run"),
             Tool::Use(ncu) => {
+                // The report is read by the analysis itself (the built-in .ncu-rep reader): no CSV export.
                 let ncu_dir = dir.join("ncu");
                 std::fs::create_dir_all(&ncu_dir).map_err(|e| CaptureError::io(&ncu_dir, e))?;
                 let base = ncu_dir.join(&label);
@@ -378,37 +384,13 @@ pub fn run_capture(
                 external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
                 let report = base.with_extension("ncu-rep");
                 m.step_mut(&name).outputs = [report.clone(), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
-                let csv_name = format!("ncu_csv_{label}");
-                if report.is_file() {
-                    begin(&mut m, &dir, &csv_name, profiler::ncu_import_csv(ncu, &report, "raw").words())?;
-                    let t = Instant::now();
-                    let mut messages = Vec::new();
-                    let mut outputs = Vec::new();
-                    for page in ["raw", "details"] {
-                        let out = base.with_extension(format!("{page}.csv"));
-                        let r = profiler::run(&profiler::ncu_import_csv(ncu, &report, page), &out, &base.with_extension(format!("{page}.err.log")), cfg.timeout)
-                            .map_err(|e| CaptureError::io(ncu, e))?;
-                        if r.ok() {
-                            outputs.push(rel(&dir, &out));
-                        } else {
-                            messages.push(format!("--page {page}: exit {:?} {}", r.code, r.stderr_tail));
-                        }
-                    }
-                    let s = m.step_mut(&csv_name);
-                    s.seconds = t.elapsed().as_secs_f64();
-                    s.status = if messages.is_empty() { StepStatus::Ok } else { StepStatus::Failed };
-                    s.message = messages.join("; ");
-                    s.outputs = outputs;
-                    m.save(&dir)?;
-                } else {
-                    skip(&mut m, &csv_name, "no .ncu-rep to convert");
-                }
+                m.save(&dir)?;
             }
         }
         // 4: the analysis of this point's export, with its ncu data when there is some.
         let sqlite = dir.join("nsys").join(&label).with_extension("sqlite");
-        let ncu_csv = dir.join("ncu").join(&label).with_extension("raw.csv");
-        let ncu_csv = ncu_csv.is_file().then_some(ncu_csv);
+        let ncu_rep = dir.join("ncu").join(&label).with_extension("ncu-rep");
+        let ncu_rep = ncu_rep.is_file().then_some(ncu_rep);
         let an_name = format!("analyze_{label}");
         if done(&m, &an_name) {
             continue;
@@ -416,13 +398,13 @@ pub fn run_capture(
         if sqlite.is_file() {
             let out = dir.join("analysis").join(&label);
             let mut argv = vec!["latency-anatomy".into(), "analyze".into(), rel(&dir, &sqlite)];
-            if let Some(n) = &ncu_csv {
+            if let Some(n) = &ncu_rep {
                 argv.extend(["--ncu".into(), rel(&dir, n)]);
             }
             argv.extend(["--out".into(), rel(&dir, &out)]);
             begin(&mut m, &dir, &an_name, argv)?;
             let t = Instant::now();
-            let r = analyze(&sqlite, ncu_csv.as_deref(), &out);
+            let r = analyze(&sqlite, ncu_rep.as_deref(), &out);
             let s = m.step_mut(&an_name);
             s.seconds = t.elapsed().as_secs_f64();
             match r {
