@@ -60,7 +60,17 @@ def main(path):
                         c = m.correlation_ids()
                         entry["correlations"] = [native(c.value(i)) for i in range(c.num_instances())]
                 metrics[n] = entry
+            def dims(kind):
+                """Grid or block as NVIDIA's reader gives it: the launch__<kind>_dim_{x,y,z} metrics, else the size."""
+                names = ["launch__%s_dim_%s" % (kind, c) for c in "xyz"]
+                if all(n in metrics for n in names):
+                    return {"dims": [int(a.metric_by_name(n).value()) for n in names]}
+                if "launch__%s_size" % kind in metrics:
+                    return {"size": int(a.metric_by_name("launch__%s_size" % kind).value())}
+                return {}
             launches.append({
+                "grid": dims("grid"),
+                "block": dims("block"),
                 "function": a.name(ncu_report.IAction.NameBase_FUNCTION),
                 "demangled": a.name(ncu_report.IAction.NameBase_DEMANGLED),
                 "mangled": a.name(ncu_report.IAction.NameBase_MANGLED),

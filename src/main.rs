@@ -134,7 +134,7 @@ fn bench_cmd(b: cli::BenchCommand) -> anyhow::Result<()> {
                     .env("LATENCY_ANATOMY_IO", io_name)
                     .output()?;
                 if !o.status.success() {
-                    anyhow::bail!("bench {mode} failed on {}: {}", capture::text::path(&file), String::from_utf8_lossy(&o.stderr).trim());
+                    anyhow::bail!("bench {mode} failed on {}: {}", capture::text::path(file), String::from_utf8_lossy(&o.stderr).trim());
                 }
                 Ok(serde_json::from_slice(&o.stdout)?)
             };
@@ -417,7 +417,7 @@ fn report_cmd(args: cli::ReportArgs) -> anyhow::Result<()> {
     }
     let out = reports::run::render_analysis_dir(dir, &reports::ReportOptions::with_top(args.top))
         .map_err(anyhow::Error::msg)
-        .with_context(|| format!("cannot re-render '{}'", capture::text::path(&dir)))?;
+        .with_context(|| format!("cannot re-render '{}'", capture::text::path(dir)))?;
     println!("wrote {}", capture::text::path(&out));
     Ok(())
 }

@@ -431,7 +431,7 @@ esac"#,
             first = first.display()
         ),
     );
-    bin().args(small("32x1")).args(["--no-ncu", "--nsys"]).arg(&nsys).arg("--results").arg(tmp.path()).args(["--run-id", "x"]).assert();
+    bin().args(small("32x1")).args(["--no-ncu", "--nsys"]).arg(&nsys).arg("--results").arg(tmp.path()).args(["--run-id", "x"]).assert().code(2); // the fake export is empty, so its analysis fails: exit 2
     let m = manifest(&tmp.path().join("x"));
     let s = step(&m, "nsys_s32_b1");
     assert_eq!(s["status"], "ok", "{s}");

@@ -1,7 +1,7 @@
 //! The built-in `.ncu-rep` reader against NVIDIA's own reader (PyPI `ncu-report`, run by
 //! `scripts/ncu_rep_oracle.py`) on every real report in `../shared/realdata`: the same launches in the same order,
-//! the same names, the same metric names, and every metric value equal — exact for integers and strings,
-//! bit-equal for floats — with the same per-instance values and correlation ids.
+//! the same names, grid and block, the same metric names, and every metric value equal — exact for integers and
+//! strings, bit-equal for floats — with the same per-instance values and correlation ids.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,7 @@ fn reports() -> Option<Vec<PathBuf>> {
 fn every_metric_equals_nvidias_reader() {
     let Some(paths) = reports() else { return };
     let mut compared = 0usize;
+    let mut dims_checked = 0usize;
     for path in paths {
         let Some(want) = oracle(&path) else { return };
         let got = rep::read(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -67,6 +68,17 @@ fn every_metric_equals_nvidias_reader() {
             assert_eq!(g.function, w["function"].as_str().unwrap(), "{}", path.display());
             assert_eq!(g.demangled, w["demangled"].as_str().unwrap(), "{}", path.display());
             assert_eq!(g.mangled, w["mangled"].as_str().unwrap(), "{}", path.display());
+            // Grid and block: the result's own fields against the reader's launch__* metrics.
+            for (ours, theirs) in [(g.grid, &w["grid"]), (g.block, &w["block"])] {
+                if let Some(d) = theirs.get("dims") {
+                    let d: Vec<u64> = d.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+                    assert_eq!(ours.to_vec(), d, "{} launch {}", path.display(), g.id);
+                } else {
+                    let size = theirs["size"].as_u64().expect("every report has the launch size");
+                    assert_eq!(ours.iter().product::<u64>(), size, "{} launch {}", path.display(), g.id);
+                }
+                dims_checked += 1;
+            }
             let wm = w["metrics"].as_object().unwrap();
             let gm: BTreeMap<&str, &rep::RepMetric> = g.metrics.iter().map(|m| (m.name.as_str(), m)).collect();
             let names_w: Vec<&String> = wm.keys().collect();
@@ -94,7 +106,7 @@ fn every_metric_equals_nvidias_reader() {
             }
         }
     }
-    eprintln!("{compared} metric values compared");
+    eprintln!("{compared} metric values compared, grid and block of every launch ({dims_checked} checks)");
 }
 
 #[test]
