@@ -309,6 +309,22 @@ fn ncu_rep_is_read_without_ncu_and_ncu_is_only_a_fallback() {
     let e = bin().env("PATH", &empty).arg("analyze").arg(&rep).arg("--out").arg(tmp.path().join("o")).assert().failure().code(1);
     let err = String::from_utf8_lossy(&e.get_output().stderr).into_owned();
     assert!(err.contains("r.ncu-rep' is not a readable Nsight Compute report (at byte 4:"), "{err}");
+    // A real report cut short, with a zeroed block, with a 4 GB length prefix: the same kind of line, no panic.
+    if let Some(dir) = realdata() {
+        let real = std::fs::read(dir.join("ncu-rep/josiahls+cuda_learning_mojo_profile.ncu-rep")).unwrap();
+        let mut zeroed = real.clone();
+        zeroed[300..2300].fill(0);
+        let mut huge = real.clone();
+        huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        for (name, bytes) in [("cut", real[..real.len() / 2].to_vec()), ("zeroed", zeroed), ("huge", huge)] {
+            let f = tmp.path().join(format!("{name}.ncu-rep"));
+            std::fs::write(&f, bytes).unwrap();
+            let e = bin().env("PATH", &empty).arg("analyze").arg(&f).arg("--out").arg(tmp.path().join(name)).assert().failure().code(1);
+            let err = String::from_utf8_lossy(&e.get_output().stderr).into_owned();
+            assert!(err.contains(&format!("{name}.ncu-rep' is not a readable Nsight Compute report (at byte ")) && !err.contains("panicked"), "{name}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
     // A layout the reader does not know (another magic): an ncu on PATH (a stand-in that prints a raw page) reads it.
     let other = tmp.path().join("other.ncu-rep");
     std::fs::write(&other, b"NVX\0future layout").unwrap();

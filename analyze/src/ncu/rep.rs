@@ -364,6 +364,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<RepFile> {
     let mut block = 0usize;
     while c.pos < bytes.len() {
         let (at, head) = c.chunk(&format!("block {block}'s header"))?;
+        if head.is_empty() {
+            // Every block Nsight Compute writes names its process at least: zeros here are damage, not a block.
+            return Err(c.err(at - 4, format!("block {block} has an empty header (zeroed or overwritten data); the report is damaged")));
+        }
         let h: msg::BlockHeader = c.decode(at, head, &format!("block {block}'s header"))?;
         let pid = h.process.as_ref().and_then(|p| p.pid).unwrap_or(0);
         if let Some(t) = h.strings.as_ref().filter(|t| !t.strings.is_empty()) {
@@ -623,7 +627,7 @@ mod tests {
         let mut zeroed = good.clone();
         let n = zeroed.len();
         zeroed[10..n].fill(0);
-        let _ = parse(&zeroed, Path::new("x"));
+        assert!(parse(&zeroed, Path::new("x")).unwrap_err().to_string().contains("empty header"));
         let mut noise = b"NVR\0".to_vec();
         let mut x: u32 = 12345;
         for _ in 0..4096 {
