@@ -64,6 +64,12 @@ fn every_metric_equals_nvidias_reader() {
         let got = rep::read(&path).unwrap_or_else(|e| panic!("{e}"));
         let wl = want["launches"].as_array().unwrap();
         assert_eq!(got.launches.len(), wl.len(), "{}: launch count", path.display());
+        // The GPU named in the session details is the one NVIDIA's reader reports for the launches.
+        for w in wl {
+            if let Some(name) = w["metrics"]["device__attribute_display_name"]["value"].as_str() {
+                assert!(got.session.gpus.iter().any(|g| format!("s:{g}") == name), "{}: {name} not in {:?}", path.display(), got.session.gpus);
+            }
+        }
         for (g, w) in got.launches.iter().zip(wl) {
             assert_eq!(g.function, w["function"].as_str().unwrap(), "{}", path.display());
             assert_eq!(g.demangled, w["demangled"].as_str().unwrap(), "{}", path.display());
