@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Proof that a change left every output unchanged: runs two builds of latency-anatomy on every nsys export in
+# ../shared/realdata, every .ncu-rep there, and a generated 500k-kernel export, then compares every file each
+# writes (tables in CSV, JSON and Parquet, report.md, charts) byte for byte.
+#
+#   scripts/same-tables.sh OLD_BINARY NEW_BINARY [WORK_DIR]
+#
+# Build the old binary from the commit before the change (e.g. `git worktree add /tmp/old REV && cargo build
+# --release --manifest-path /tmp/old/Cargo.toml --target-dir /tmp/old-target`). Exits 1 and lists the files that
+# differ, 0 when everything is identical. Files a build writes that the other does not are listed too.
+set -euo pipefail
+old=$(realpath "$1"); new=$(realpath "$2")
+work=${3:-$(mktemp -d)}
+here=$(cd "$(dirname "$0")/.." && pwd)
+data="$here/../shared/realdata"
+[ -d "$data" ] || { echo "same-tables: $data is missing (the real exports beside the checkout)" >&2; exit 2; }
+mkdir -p "$work"
+inputs=()
+while IFS= read -r f; do inputs+=("$f"); done < <(find "$data" \( -name '*.sqlite' -o -name '*.ncu-rep' \) | sort)
+big="$work/bench_500000.sqlite"
+if [ ! -f "$big" ]; then
+  echo "building $big ..."
+  "$new" bench make-trace --from "$data/MohanadOdema+DLProf/nsys_profile.sqlite" --kernels 500000 --out "$big" >/dev/null
+fi
+inputs+=("$big")
+status=0
+for f in "${inputs[@]}"; do
+  id=$(printf '%s' "$f" | md5sum | cut -c1-10)
+  for which in old new; do
+    bin=$old; [ "$which" = new ] && bin=$new
+    rm -rf "$work/$which/$id"
+    # A failure is an output too: its exit code and message are compared like the files.
+    mkdir -p "$work/$which/$id.status"
+    set +e
+    "$bin" analyze "$f" --out "$work/$which/$id" --format csv,json,parquet -q 2> "$work/$which/$id.status/stderr"
+    echo $? > "$work/$which/$id.status/exit"
+    set -e
+  done
+  if ! diff -rq "$work/old/$id.status" "$work/new/$id.status" >/dev/null; then
+    echo "DIFF  $f (exit code or error message)"
+    sed 's/^/      old: /' "$work/old/$id.status/stderr"; sed 's/^/      new: /' "$work/new/$id.status/stderr"
+    status=1
+    continue
+  fi
+  [ -d "$work/old/$id" ] || { echo "same  $f (both fail alike)"; continue; }
+  if diff -rq "$work/old/$id" "$work/new/$id" >/dev/null; then
+    echo "same  $f"
+  else
+    echo "DIFF  $f"
+    diff -rq "$work/old/$id" "$work/new/$id" | sed 's/^/      /' || true
+    status=1
+  fi
+done
+exit $status
