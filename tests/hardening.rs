@@ -277,17 +277,17 @@ fn a_configuration_that_cannot_fit_is_flagged_oom_and_the_sweep_goes_on() {
     let out = d.path().join("s.csv");
     let t = std::time::Instant::now();
     bin()
-        .args(["sweep", "--model", "tiny", "--device", "cpu", "--seq", "128", "--batch-sizes", "100000,1"])
+        .args(["sweep", "--model", "tiny", "--device", "cpu", "--seq", "128", "--batch-sizes", "1000000,1"])
         .args(SMALL)
         .arg("--out")
         .arg(&out)
         .assert()
         .success()
-        .stderr(predicates::str::contains("s128_b100000: oom: not run: needs about"));
+        .stderr(predicates::str::contains("s128_b1000000: oom: not run: needs about"));
     assert!(t.elapsed() < Duration::from_secs(60));
     let rows: Vec<String> = std::fs::read_to_string(&out).unwrap().lines().map(str::to_string).collect();
     assert_eq!(rows.len(), 3);
-    assert!(rows[1].starts_with("128,100000,") && rows[1].contains(",oom,"), "{}", rows[1]);
+    assert!(rows[1].starts_with("128,1000000,") && rows[1].contains(",oom,"), "{}", rows[1]);
     assert!(rows[2].starts_with("128,1,") && !rows[2].contains(",oom,"), "{}", rows[2]);
 }
 
@@ -451,11 +451,11 @@ fn a_bad_sweep_row_is_named_and_the_valid_rows_kept() {
 fn a_sweep_where_nothing_can_run_fails_and_its_step_says_so() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("s.csv");
-    let err = clean_failure(bin().args(["sweep", "--model", "tiny", "--device", "cpu", "--seq", "128", "--batch-sizes", "100000"]).args(SMALL).arg("--out").arg(&out).assert());
+    let err = clean_failure(bin().args(["sweep", "--model", "tiny", "--device", "cpu", "--seq", "128", "--batch-sizes", "1000000"]).args(SMALL).arg("--out").arg(&out).assert());
     assert!(err.contains("no configuration could be measured"), "{err}");
     // In a capture, the regime's step is `failed` and the exit code is 2.
     bin()
-        .args(["capture", "--model", "tiny", "--device", "cpu", "--no-nsys", "--seq", "8", "--batch-seq", "128", "--batch-sizes", "100000", "--canonical", "8x1", "--run-id", "r"])
+        .args(["capture", "--model", "tiny", "--device", "cpu", "--no-nsys", "--seq", "8", "--batch-seq", "128", "--batch-sizes", "1000000", "--canonical", "8x1", "--run-id", "r"])
         .args(SMALL)
         .arg("--results")
         .arg(d.path())
