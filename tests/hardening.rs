@@ -562,3 +562,34 @@ fn resume_refuses_flags_it_would_ignore() {
     let err = clean_failure(bin().args(["capture", "--resume"]).arg(d.path().join("run")).args(["--seq", "64"]).assert());
     assert!(err.contains("--seq would be ignored"), "{err}");
 }
+
+#[test]
+fn a_second_analysis_into_a_folder_leaves_no_table_of_the_first() {
+    let d = tempfile::tempdir().unwrap();
+    let db = synthetic_db(d.path(), "a.sqlite", "");
+    let ncu = d.path().join("ncu.csv");
+    std::fs::write(&ncu, "\"ID\",\"Kernel Name\",\"gpu__time_duration.sum\"\n\"\",\"\",\"nsecond\"\n\"0\",\"gemm_kernel\",\"500\"\n").unwrap();
+    let out = d.path().join("o");
+    bin().arg("analyze").arg(&db).arg("--ncu").arg(&ncu).args(["--format", "csv,json,parquet"]).arg("--out").arg(&out).assert().success();
+    for f in ["ncu_kernels.csv", "ncu_metrics.csv", "kernels.parquet", "ncu_kernels.parquet"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    // Same folder, no ncu data, CSV and JSON only: nothing of the first run's tables may remain beside the second's.
+    bin().arg("analyze").arg(&db).arg("--out").arg(&out).assert().success();
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["charts", "classes.csv", "gaps.csv", "kernels.csv", "memory.csv", "notes.txt", "nvtx_ranges.csv", "report.md", "tables.json", "timeline.csv", "traffic.csv"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        "{names:?}"
+    );
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    // The roofline of the first run (it had ncu data) is gone too; the class chart is this run's.
+    let mut charts: Vec<String> = std::fs::read_dir(out.join("charts")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    charts.sort();
+    assert!(!charts.iter().any(|c| c.starts_with("roofline")), "{charts:?}");
+}

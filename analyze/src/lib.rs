@@ -247,9 +247,12 @@ pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
     write_tables_as(t, dir, formats, stem.as_deref().unwrap_or("trace"))
 }
 
-/// [`write_tables`] with the `trace_id` of the Parquet tables given.
+/// [`write_tables`] with the `trace_id` of the Parquet tables given. Table files an earlier run left in `dir`
+/// that this one does not write (an `ncu_kernels.csv` from a run with `--ncu`, Parquet files from a run with
+/// `--format parquet`) are removed, so the folder holds one run's tables; other files are left alone.
 pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &str) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
+    let mut written: Vec<String> = Vec::new();
     if formats.contains(&Format::Csv) {
         let nsys_tables: &[(&str, &[&str])] = if t.input_kind == "ncu" { &[] } else { &CSV_FILES };
         for &(file, header) in nsys_tables {
@@ -260,30 +263,28 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
                 "classes.csv" => csv_bytes(&t.classes, &path, header)?,
                 "memory.csv" => csv_bytes(&t.memory, &path, header)?,
                 "timeline.csv" => csv_bytes(&t.timeline, &path, header)?,
-                _ => csv_bytes(&t.gaps, &path, header)?,
+                "gaps.csv" => csv_bytes(&t.gaps, &path, header)?,
+                other => return Err(AnalyzeError::Serialize { path, detail: format!("no table for {other}") }),
             };
             write_atomic(&path, &bytes)?;
+            written.push(file.to_string());
         }
-        if !t.ncu_kernels.is_empty() {
-            let path = dir.join("ncu_kernels.csv");
-            write_atomic(&path, &csv_bytes(&t.ncu_kernels, &path, &[])?)?;
-        }
-        if !t.ncu_phases.is_empty() {
-            let path = dir.join("ncu_phases.csv");
-            write_atomic(&path, &csv_bytes(&t.ncu_phases, &path, &[])?)?;
-        }
-        if !t.ncu_metrics.is_empty() {
-            let path = dir.join("ncu_metrics.csv");
-            write_atomic(&path, &csv_bytes(&t.ncu_metrics, &path, &[])?)?;
-        }
-        if !t.traffic.is_empty() {
-            let path = dir.join("traffic.csv");
-            write_atomic(&path, &csv_bytes(&t.traffic, &path, &[])?)?;
+        let optional: [(&str, Option<Vec<u8>>); 4] = [
+            ("ncu_kernels.csv", (!t.ncu_kernels.is_empty()).then(|| csv_bytes(&t.ncu_kernels, &dir.join("ncu_kernels.csv"), &[])).transpose()?),
+            ("ncu_phases.csv", (!t.ncu_phases.is_empty()).then(|| csv_bytes(&t.ncu_phases, &dir.join("ncu_phases.csv"), &[])).transpose()?),
+            ("ncu_metrics.csv", (!t.ncu_metrics.is_empty()).then(|| csv_bytes(&t.ncu_metrics, &dir.join("ncu_metrics.csv"), &[])).transpose()?),
+            ("traffic.csv", (!t.traffic.is_empty()).then(|| csv_bytes(&t.traffic, &dir.join("traffic.csv"), &[])).transpose()?),
+        ];
+        for (file, bytes) in optional {
+            if let Some(bytes) = bytes {
+                write_atomic(&dir.join(file), &bytes)?;
+                written.push(file.to_string());
+            }
         }
     }
     if formats.contains(&Format::Parquet) {
         #[cfg(feature = "parquet")]
-        parquet::write_parquet(t, dir, trace_id)?;
+        written.extend(parquet::write_parquet(t, dir, trace_id)?);
         #[cfg(not(feature = "parquet"))]
         return Err(AnalyzeError::Serialize {
             path: dir.to_path_buf(),
@@ -296,6 +297,14 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
             .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })?;
         bytes.push(b'\n');
         write_atomic(&path, &bytes)?;
+        written.push("tables.json".into());
+    }
+    // Stale tables of an earlier run: removed (regular files with our table names only).
+    for name in OUTPUT_FILES.iter().filter(|n| n.ends_with(".csv") || n.ends_with(".parquet") || **n == "tables.json") {
+        let path = dir.join(name);
+        if !written.iter().any(|w| w == name) && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            std::fs::remove_file(&path).map_err(|source| AnalyzeError::Write { path, source })?;
+        }
     }
     Ok(())
 }

@@ -99,7 +99,8 @@ pub fn frame(t: &Tables, table: &str, trace_id: &str) -> Result<DataFrame> {
 
 /// Writes the tables of `t` as Parquet files into `dir`: all nine for an nsys export, `ncu_kernels` alone for
 /// ncu input. Each file goes through a temporary name and a rename.
-pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<()> {
+pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
     for (table, _) in SCHEMAS.iter() {
         if t.input_kind == "ncu" && *table != "ncu_kernels" && *table != "ncu_metrics" {
             continue;
@@ -116,6 +117,7 @@ pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<()> {
             let _ = std::fs::remove_file(&tmp);
         }
         written?;
+        names.push(format!("{table}.parquet"));
     }
-    Ok(())
+    Ok(names)
 }

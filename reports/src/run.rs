@@ -43,6 +43,14 @@ fn read_tables(dir: &Path) -> Result<Tables, String> {
 /// Draws the charts of one analysis into `dir/charts` and returns (title, relative path) pairs.
 pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)>, String> {
     let charts = dir.join("charts");
+    // The charts of an earlier analysis in this folder go first: a chart this one does not draw (a roofline
+    // without ncu data) must not stay beside its report.
+    for name in ["classes.svg", "classes.png", "roofline.svg", "roofline.png"] {
+        let path = charts.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            std::fs::remove_file(&path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+        }
+    }
     let mut out = Vec::new();
     // Kernel classes per phase, as % of each phase's GPU time.
     let mut phases: Vec<String> = Vec::new();
