@@ -215,18 +215,12 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
         let mut opts = analyze::Options::default();
         opts.model = analyze::traffic::ModelBytes::beside(sqlite);
         let (trace, attr) = analyze::trace::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
-        let (ncu_file, session) = match ncu {
-            Some(p) => {
-                let (f, s) = analyze::ncu::read_inputs_with_session(&[p.to_path_buf()], out).map_err(|e| e.to_string())?;
-                (Some(f), s)
-            }
-            None => (None, None),
+        let ncu_file = match ncu {
+            Some(p) => Some(analyze::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
+            None => None,
         };
         let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
-        let mut tables = analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
-        if let Some(s) = &session {
-            analyze::set_session_info(&mut tables.info, s);
-        }
+        let tables = analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
         analyze::write_tables(&tables, out, &[analyze::Format::Csv, analyze::Format::Json]).map_err(|e| e.to_string())?;
         let md = reports::run::analysis_markdown(&tables, out, &reports::ReportOptions::default())?;
         analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
@@ -324,9 +318,7 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     let created = !cfg.out.exists();
     // One writer at a time per output folder: a second `analyze` into the same --out waits for the first, so
     // the folder always holds one run's complete set of files.
-    let lock = analyze::fsutil::DirLock::acquire(&cfg.out, || {
-        eprintln!("waiting: another latency-anatomy process is writing to {}", capture::text::path(&cfg.out))
-    })?;
+    let lock = lock_folder(&cfg.out)?;
     let r = analyze_locked(&cfg, &progress);
     drop(lock);
     if r.is_err() && created {
@@ -336,30 +328,27 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
     r
 }
 
+/// Locks an output folder for this process, saying so when another one holds it and this one waits.
+fn lock_folder(dir: &std::path::Path) -> analyze::Result<analyze::fsutil::DirLock> {
+    analyze::fsutil::DirLock::acquire(dir, || eprintln!("waiting: another latency-anatomy process is writing to {}", capture::text::path(dir)))
+}
+
 fn analyze_locked(cfg: &cli::AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) -> anyhow::Result<()> {
     let tables = if is_ncu_input(&cfg.input) {
         let mut inputs = vec![cfg.input.clone()];
         inputs.extend(cfg.ncu.iter().cloned());
-        let (file, session) = analyze::ncu::read_inputs_with_session(&inputs, &cfg.out)?;
-        analyze::analyze_ncu_session(&cfg.input.display().to_string(), &file, session.as_ref())
+        let file = analyze::ncu::read_inputs(&inputs, &cfg.out)?;
+        analyze::analyze_ncu(&cfg.input.display().to_string(), &file)
     } else {
         let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
-        let (ncu, session) = if cfg.ncu.is_empty() {
-            (None, None)
-        } else {
-            let (f, s) = analyze::ncu::read_inputs_with_session(&cfg.ncu, &cfg.out)?;
-            (Some(f), s)
-        };
+        let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
         let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
         if analyze::directio::direct_opens() > 0 {
             progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
         }
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
         let t = std::time::Instant::now();
-        let mut tables = analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
-        if let Some(s) = &session {
-            analyze::set_session_info(&mut tables.info, s);
-        }
+        let tables = analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
         progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
         tables
     };
@@ -398,7 +387,7 @@ fn report_cmd(args: cli::ReportArgs) -> anyhow::Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("'{}' does not exist; give a capture run folder (results/<run-id>) or a folder written by `latency-anatomy analyze`", dir.display());
     }
-    let _lock = analyze::fsutil::DirLock::acquire(dir, || eprintln!("waiting: another latency-anatomy process is writing to {}", capture::text::path(dir)))?;
+    let _lock = lock_folder(dir)?;
     let is_run = dir.join("manifest.json").is_file() || dir.join("seq_sweep.csv").is_file() || dir.join("batch_sweep.csv").is_file();
     if is_run {
         let (files, skipped) = reports::run::render_run_noting(dir, &reports::run::RunOptions::new(args.top, args.latency_budget)).map_err(anyhow::Error::msg)?;

@@ -136,6 +136,7 @@ pub fn analyze_attributed(
     }
     let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "nsys".into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, traffic, ..Default::default() };
     if let Some((_, file)) = ncu {
+        set_session_info(&mut t.info, file);
         t.ncu_phases = ncu_phases;
         t.ncu_kernels = ncu_rows;
         t.ncu_metrics = ncu::kernels::metric_rows(file);
@@ -144,28 +145,23 @@ pub fn analyze_attributed(
     t
 }
 
-/// Analyzes ncu data alone (no nsys export): `ncu_kernels` and `ncu_metrics`.
+/// Analyzes ncu data alone (no nsys export): `ncu_kernels` and `ncu_metrics`, and a `.ncu-rep`'s session details
+/// (GPU names, versions, command line) in `info`.
 pub fn analyze_ncu(name: &str, file: &ncu::csv::NcuFile) -> Tables {
-    analyze_ncu_session(name, file, None)
-}
-
-/// [`analyze_ncu`], with the session details of a `.ncu-rep` (GPU names, versions, command line) in `info`.
-pub fn analyze_ncu_session(name: &str, file: &ncu::csv::NcuFile, session: Option<&ncu::rep::RepSession>) -> Tables {
     let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: "ncu".into(), ..Default::default() };
     t.info.file = name.to_string();
     t.info.nsys_version = "n/a (Nsight Compute input)".into();
     t.info.schema_version = "n/a".into();
-    if let Some(s) = session {
-        set_session_info(&mut t.info, s);
-    }
+    set_session_info(&mut t.info, file);
     t.ncu_kernels = ncu::kernels::kernel_rows(name, file, None);
     t.ncu_metrics = ncu::kernels::metric_rows(file);
     t.ncu_notes = file.notes.clone();
     t
 }
 
-/// Copies a `.ncu-rep`'s session details into `info` (GPUs only when the export named none).
-pub fn set_session_info(info: &mut trace::TraceInfo, s: &ncu::rep::RepSession) {
+/// Copies the session details of a `.ncu-rep` into `info` (GPUs only when the export named none).
+fn set_session_info(info: &mut trace::TraceInfo, file: &ncu::csv::NcuFile) {
+    let Some(s) = &file.session else { return };
     info.ncu_version = s.ncu_version();
     info.cuda_version = s.version("CUDA Version");
     info.driver_version = s.version("Display Driver Version");

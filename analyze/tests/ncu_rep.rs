@@ -121,7 +121,7 @@ fn reports_fill_the_kernel_table_and_the_session() {
     for path in &paths {
         let r = rep::read(path).unwrap();
         let f = rep::to_ncu_file(&r);
-        let t = latency_anatomy_analyze::analyze_ncu_session(&path.display().to_string(), &f, Some(&r.session));
+        let t = latency_anatomy_analyze::analyze_ncu(&path.display().to_string(), &f);
         assert_eq!(t.ncu_kernels.len(), r.launches.len());
         // Duration: gpu__time_duration.sum is stored in ns; the table has it in ns too.
         for (k, l) in t.ncu_kernels.iter().zip(&r.launches) {

@@ -78,6 +78,9 @@ pub struct NcuFile {
     pub launches: Vec<Launch>,
     /// Remarks (skipped garbled rows, units not in the table, duplicate metrics).
     pub notes: Vec<String>,
+    /// Session details of a `.ncu-rep` (GPU names, versions, command line); CSV forms have none.
+    #[serde(skip)]
+    pub session: Option<super::rep::RepSession>,
 }
 
 /// Parses `(256, 1, 1)` or `256` into dimensions.
@@ -101,25 +104,49 @@ pub fn out_of_range(value: f64, unit: &str) -> bool {
     !value.is_finite() || value < 0.0 || (unit == "%" && value > MAX_PERCENT)
 }
 
-/// What the parser left out or kept as written, for the file's notes.
+/// What the readers left out or kept as written, for the file's notes.
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     /// Units not in the unit table, with how many values had them.
     unknown: BTreeMap<String, usize>,
     /// Values out of physical range, made missing.
     out_of_range: usize,
 }
 
+impl Tally {
+    /// The notes saying what was kept as written or made missing.
+    pub(crate) fn notes(&self, notes: &mut Vec<String>) {
+        for (u, n) in &self.unknown {
+            notes.push(format!("unit {u:?} is not in the unit table: {n} value(s) kept as written"));
+        }
+        if self.out_of_range > 0 {
+            notes.push(format!(
+                "{} value(s) out of physical range (negative, infinite, or a percentage above {MAX_PERCENT}) were treated as missing",
+                self.out_of_range
+            ));
+        }
+    }
+}
+
+/// A number in `raw_unit` as the tables use it: in base units when the unit table knows the unit (else as
+/// written, the unit counted), and missing when out of physical range (counted). Returns the value and its unit.
+pub(crate) fn measure(v: f64, raw_unit: &str, tally: &mut Tally) -> (Option<f64>, String) {
+    let (value, unit) = match normalize(v, raw_unit) {
+        Some(n) => (n.value, n.unit.to_string()),
+        None => {
+            *tally.unknown.entry(raw_unit.to_string()).or_default() += 1;
+            (v, raw_unit.to_string())
+        }
+    };
+    // Out of physics: missing everywhere (empty in CSV, null in JSON), never a verdict's input.
+    let bad = out_of_range(value, &unit);
+    tally.out_of_range += bad as usize;
+    ((!bad).then_some(value), unit)
+}
+
 fn metric(section: &str, label: &str, raw: &str, raw_unit: &str, tally: &mut Tally) -> Metric {
-    let num = parse_number(raw);
-    let (value, unit) = match num {
-        Some(v) => match normalize(v, raw_unit) {
-            Some(n) => (Some(n.value), n.unit.to_string()),
-            None => {
-                *tally.unknown.entry(raw_unit.to_string()).or_default() += 1;
-                (Some(v), raw_unit.to_string())
-            }
-        },
+    let (value, unit) = match parse_number(raw) {
+        Some(v) => measure(v, raw_unit, tally),
         None => {
             // `inf`, `nan`, `1e999`: a number, but not a measurement.
             if raw.trim().parse::<f64>().is_ok() {
@@ -128,12 +155,6 @@ fn metric(section: &str, label: &str, raw: &str, raw_unit: &str, tally: &mut Tal
             (None, normalize(1.0, raw_unit).map(|n| n.unit.to_string()).unwrap_or_else(|| raw_unit.to_string()))
         }
     };
-    // Out of physics: missing everywhere (empty in CSV, null in JSON), never a verdict's input.
-    let value = value.filter(|&v| {
-        let bad = out_of_range(v, &unit);
-        tally.out_of_range += bad as usize;
-        !bad
-    });
     Metric { section: section.into(), label: label.into(), value, unit, raw: raw.into(), raw_unit: raw_unit.into(), instances: Vec::new() }
 }
 
@@ -241,15 +262,7 @@ pub fn parse(text: &str, path: &Path) -> Result<NcuFile> {
     if garbled > 0 {
         file.notes.push(format!("{garbled} row(s) that are not ncu data (no numeric ID, or malformed CSV) were skipped"));
     }
-    for (u, n) in &tally.unknown {
-        file.notes.push(format!("unit {u:?} is not in the unit table: {n} value(s) kept as written"));
-    }
-    if tally.out_of_range > 0 {
-        file.notes.push(format!(
-            "{} value(s) out of physical range (negative, infinite, or a percentage above {MAX_PERCENT}) were treated as missing",
-            tally.out_of_range
-        ));
-    }
+    tally.notes(&mut file.notes);
     file.launches = by_id.into_values().collect();
     if file.launches.is_empty() {
         return Err(bad("the ncu header is there but no launch rows follow (was any kernel profiled? check the --kernel-name / --nvtx-include filters)".into()));
@@ -263,7 +276,11 @@ pub fn merge(files: Vec<NcuFile>) -> NcuFile {
     let mut by_key: BTreeMap<(u64, String), Launch> = BTreeMap::new();
     let mut notes = Vec::new();
     let mut forms: Vec<String> = Vec::new();
+    let mut session = None;
     for f in files {
+        if session.is_none() {
+            session = f.session;
+        }
         if !forms.contains(&f.form) {
             forms.push(f.form.clone());
         }
@@ -291,7 +308,7 @@ pub fn merge(files: Vec<NcuFile>) -> NcuFile {
     let mut launches: Vec<Launch> = by_key.into_values().collect();
     launches.sort_by(|a, b| a.id.cmp(&b.id).then(a.kernel_name.cmp(&b.kernel_name)));
     notes.dedup();
-    NcuFile { form: forms.join("+"), launches, notes }
+    NcuFile { form: forms.join("+"), launches, notes, session }
 }
 
 /// Reads and parses an ncu CSV file.

@@ -46,13 +46,13 @@ pub fn metric_rows(f: &NcuFile) -> Vec<NcuMetricRow> {
     for l in &f.launches {
         for (name, ms) in &l.metrics {
             for m in ms {
-                let parsed = super::units::parse_number(&m.raw).filter(|v| !super::csv::out_of_range(*v, &m.raw_unit) || m.raw_unit.is_empty() && v.is_finite());
                 rows.push(NcuMetricRow {
                     launch_id: l.id,
                     kernel_name: l.kernel_name.clone(),
                     metric: name.clone(),
                     unit: m.raw_unit.clone(),
-                    value: parsed,
+                    // The number as written, where the reader kept the value (not text, not out of range).
+                    value: m.value.and(super::units::parse_number(&m.raw)),
                     text: m.raw.clone(),
                     instance: None,
                 });

@@ -15,13 +15,7 @@ use crate::error::{AnalyzeError, Result};
 /// needed). Only a `.ncu-rep` whose layout the reader does not know is converted with an installed `ncu --import …
 /// --csv --page raw --print-units base` into `out_dir`, with a note. Several files are merged as one session.
 pub fn read_inputs(paths: &[PathBuf], out_dir: &Path) -> Result<csv::NcuFile> {
-    Ok(read_inputs_with_session(paths, out_dir)?.0)
-}
-
-/// [`read_inputs`], also returning the session details of the first `.ncu-rep` read directly.
-pub fn read_inputs_with_session(paths: &[PathBuf], out_dir: &Path) -> Result<(csv::NcuFile, Option<rep::RepSession>)> {
     let mut files = Vec::new();
-    let mut session = None;
     for p in paths {
         let is_rep = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("ncu-rep"));
         if !is_rep {
@@ -29,10 +23,7 @@ pub fn read_inputs_with_session(paths: &[PathBuf], out_dir: &Path) -> Result<(cs
             continue;
         }
         match rep::read(p) {
-            Ok(r) => {
-                session.get_or_insert(r.session.clone());
-                files.push(rep::to_ncu_file(&r));
-            }
+            Ok(r) => files.push(rep::to_ncu_file(&r)),
             // Not a format this reader knows (another magic): an installed ncu may still read it.
             Err(AnalyzeError::NcuRep { offset: 0, detail, .. }) if !detail.contains("empty") && crate::trace::find_on_path("ncu").is_some() => {
                 let mut f = csv::read(&convert_report(p, out_dir)?)?;
@@ -42,7 +33,7 @@ pub fn read_inputs_with_session(paths: &[PathBuf], out_dir: &Path) -> Result<(cs
             Err(e) => return Err(e),
         }
     }
-    Ok((csv::merge(files), session))
+    Ok(csv::merge(files))
 }
 
 /// Converts a `.ncu-rep` to a raw-page CSV in `out_dir` with the `ncu` on PATH.

@@ -19,8 +19,7 @@ use std::path::Path;
 
 use prost::Message;
 
-use super::csv::{Launch, Metric, NcuFile};
-use super::units::normalize;
+use super::csv::{measure, Launch, Metric, NcuFile, Tally};
 use crate::error::{AnalyzeError, Result};
 
 /// Message declarations (field numbers of NVIDIA's `ProfilerReport.proto` family).
@@ -191,6 +190,11 @@ impl RepValue {
         } else {
             RepValue::None
         }
+    }
+
+    /// [`RepValue::of`] of a value that may be absent ([`RepValue::None`]).
+    fn of_opt(v: &Option<msg::Value>) -> RepValue {
+        v.as_ref().map_or(RepValue::None, RepValue::of)
     }
 
     /// The numeric value (integers above 2^53 rounded), None for text and no value.
@@ -412,12 +416,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<RepFile> {
                     };
                     launch.metrics.push(RepMetric {
                         name: name.clone(),
-                        value: mr.value.as_ref().map(RepValue::of).unwrap_or(RepValue::None),
-                        instances: mr
-                            .list
-                            .iter()
-                            .map(|e| (e.correlation.as_ref().map(RepValue::of).unwrap_or(RepValue::None), e.value.as_ref().map(RepValue::of).unwrap_or(RepValue::None)))
-                            .collect(),
+                        value: RepValue::of_opt(&mr.value),
+                        instances: mr.list.iter().map(|e| (RepValue::of_opt(&e.correlation), RepValue::of_opt(&e.value))).collect(),
                     });
                 }
                 file.launches.push(launch);
@@ -513,7 +513,8 @@ pub fn infer_unit(name: &str) -> &'static str {
 /// The report as the CSV forms give it: one [`Launch`] per result with every metric (values in base units,
 /// units inferred by [`infer_unit`]), so that every table built from ncu CSV is built the same way.
 pub fn to_ncu_file(r: &RepFile) -> NcuFile {
-    let mut f = NcuFile { form: "ncu-rep".into(), notes: r.notes.clone(), ..Default::default() };
+    let mut f = NcuFile { form: "ncu-rep".into(), notes: r.notes.clone(), session: Some(r.session.clone()), ..Default::default() };
+    let mut tally = Tally::default();
     for l in &r.launches {
         let mut launch = Launch {
             id: l.id,
@@ -529,14 +530,11 @@ pub fn to_ncu_file(r: &RepFile) -> NcuFile {
         };
         for m in &l.metrics {
             let unit = infer_unit(&m.name);
+            // As the CSV forms are read: base units, values out of physical range missing and counted.
             let (value, base) = match m.value.number() {
-                Some(v) => match normalize(v, unit) {
-                    Some(n) => (Some(n.value), n.unit.to_string()),
-                    None => (Some(v), unit.to_string()),
-                },
+                Some(v) => measure(v, unit, &mut tally),
                 None => (None, unit.to_string()),
             };
-            let value = value.filter(|&v| !super::csv::out_of_range(v, &base));
             launch.metrics.entry(m.name.clone()).or_default().push(Metric {
                 section: String::new(),
                 label: String::new(),
@@ -552,6 +550,7 @@ pub fn to_ncu_file(r: &RepFile) -> NcuFile {
         }
         f.launches.push(launch);
     }
+    tally.notes(&mut f.notes);
     f
 }
 

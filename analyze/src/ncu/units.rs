@@ -100,6 +100,8 @@ fn intern_ratio(n: &str, d: &str) -> Option<&'static str> {
         ("warp", "cycle") => "warp/cycle",
         ("thread", "block") => "thread/block",
         ("sector", "request") => "sector/request",
+        ("sector", "second") => "sector/second",
+        ("sector", "cycle") => "sector/cycle",
         ("flop", "second") => "flop/second",
         ("flop", "cycle") => "flop/cycle",
         ("op", "cycle") => "op/cycle",
