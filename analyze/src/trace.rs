@@ -879,6 +879,16 @@ fn join_step(
 /// Timestamps beyond ±2^60 ns (36 years) cannot come from a profiling clock (and any two of them subtract
 /// without overflow).
 pub const MAX_ABS_TIMESTAMP_NS: i64 = 1 << 60;
+/// True for a timestamp no profiling clock gives: beyond ±[`MAX_ABS_TIMESTAMP_NS`].
+fn off_clock(ts: i64) -> bool {
+    ts.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64
+}
+
+/// The note for `n` rows of `table` left out as implausible.
+fn excluded_note(n: u64, table: &str, why: &str, consequence: &str) -> String {
+    format!("{n} row(s) of {table} excluded as implausible ({why}); {consequence}")
+}
+
 /// A single GPU operation lasting more than a day is not a measurement.
 pub const MAX_OP_NS: i64 = 86_400_000_000_000;
 /// Device ordinals above this are not real devices.
@@ -890,8 +900,8 @@ pub const MAX_OP_BYTES: i64 = 1 << 50;
 /// device or stream ids that are not ids, byte counts outside 0..=[`MAX_OP_BYTES`]); `None` when plausible. A row
 /// that ends before it starts is plausible here: [`Trace::sanitize`] counts it as 0 ns, as before.
 fn implausible(start: i64, end: i64, device: i64, stream: i64, bytes: Option<i64>) -> Option<&'static str> {
-    if start.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 || end.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 {
-        Some("timestamps beyond ±2^60 ns")
+    if off_clock(start) || off_clock(end) {
+        Some(OFF_CLOCK)
     } else if end as i128 - start as i128 > MAX_OP_NS as i128 {
         Some("longer than a day")
     } else if !(0..=MAX_DEVICE_ID).contains(&device) {
@@ -905,6 +915,9 @@ fn implausible(start: i64, end: i64, device: i64, stream: i64, bytes: Option<i64
     }
 }
 
+/// Why a row with [`off_clock`] timestamps is left out.
+const OFF_CLOCK: &str = "timestamps beyond ±2^60 ns";
+
 /// Rows left out as implausible, per table and reason, for the report's notes.
 #[derive(Default)]
 struct Excluded(BTreeMap<(&'static str, &'static str), u64>);
@@ -916,7 +929,7 @@ impl Excluded {
 
     fn notes(&self, notes: &mut Vec<String>) {
         for ((table, why), n) in &self.0 {
-            notes.push(format!("{n} row(s) of {table} excluded as implausible ({why}); they are in no table"));
+            notes.push(excluded_note(*n, table, why, "they are in no table"));
         }
     }
 }
@@ -1042,7 +1055,7 @@ fn read_api_range(rd: &Reader<'_>, sel: &Select, range: Range, only: Option<&rus
             return Ok(());
         }
         let (start, end) = (rd.req(v[0], rt, "start")?, rd.req(v[1], rt, "end")?);
-        if start.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 || end.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 {
+        if off_clock(start) || off_clock(end) {
             out.implausible += 1;
             return Ok(());
         }
@@ -1104,10 +1117,7 @@ fn spawn_api_readers<'s>(
 fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead, opts: &ReadOptions) -> Result<Vec<u32>> {
     trace.api_rows = api.rows;
     if api.implausible > 0 {
-        trace.info.notes.push(format!(
-            "{} row(s) of CUPTI_ACTIVITY_KIND_RUNTIME excluded as implausible (timestamps beyond ±2^60 ns); ops they launched are not attributed",
-            api.implausible
-        ));
+        trace.info.notes.push(excluded_note(api.implausible, "CUPTI_ACTIVITY_KIND_RUNTIME", OFF_CLOCK, "ops they launched are not attributed"));
     }
     if api.backtrace > 0 {
         trace.info.notes.push(format!(
@@ -1246,7 +1256,7 @@ impl NvtxCounts {
             notes.push(format!("{} NVTX range(s) end before they start; they contain no GPU work", self.reversed));
         }
         if self.implausible > 0 {
-            notes.push(format!("{} row(s) of NVTX_EVENTS excluded as implausible (timestamps beyond ±2^60 ns); they are in no table", self.implausible));
+            notes.push(excluded_note(self.implausible, "NVTX_EVENTS", OFF_CLOCK, "they are in no table"));
         }
         if self.cross > 0 {
             notes.push(format!("{} NVTX range(s) end on another thread; like nsys, no GPU work is attributed to them", self.cross));
@@ -1307,7 +1317,7 @@ fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: &StringTabl
     rd.run(sel, range, |v| {
         let start = rd.req(v[0], t, "start")?;
         let end = rd.int(v[1], t, "end")?;
-        if start.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64 || end.is_some_and(|e| e.unsigned_abs() > MAX_ABS_TIMESTAMP_NS as u64) {
+        if off_clock(start) || end.is_some_and(off_clock) {
             c.implausible += 1;
             return Ok(());
         }
