@@ -126,28 +126,13 @@ pub fn validate_config(c: &Config) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// [`param_count`] in checked arithmetic: None when it does not fit in 64 bits.
-pub fn param_count_checked(c: &Config) -> Option<u64> {
-    let h = c.hidden_size as u128;
-    let head_dim = h / (c.num_attention_heads.max(1) as u128);
-    let kv = c.num_key_value_heads as u128 * head_dim;
-    let attn = h * h + h + 2 * (h * kv + kv) + h * h;
-    let mlp = 3 * h * c.intermediate_size as u128;
-    let layer = attn + mlp + 2 * h;
-    let embed = c.vocab_size as u128 * h;
-    let head = if c.tie_word_embeddings { 0 } else { embed };
-    u64::try_from(embed + c.num_hidden_layers as u128 * layer + h + head).ok()
-}
-
 /// Bytes a request batch of `batch` sequences of `seq_len` prompt tokens plus `gen_tokens` decode steps needs
 /// beyond the weights, as an upper estimate: the KV cache at its largest, plus the prefill's activations at once
 /// (attention scores `heads × seq × seq`, the MLP's three `intermediate`-wide tensors, a few `hidden`-wide ones)
 /// per sequence. Saturates instead of overflowing.
 pub fn run_bytes_estimate(c: &Config, seq_len: u64, batch: u64, gen_tokens: u64, dtype: Dtype) -> u64 {
     let b = dtype.bytes() as u128;
-    let tokens = (seq_len + gen_tokens) as u128;
-    let head_dim = (c.hidden_size / c.num_attention_heads.max(1)) as u128;
-    let kv = 2 * c.num_hidden_layers as u128 * c.num_key_value_heads as u128 * head_dim * tokens * batch as u128 * b;
+    let kv = kv_cache_bytes_wide(c, seq_len + gen_tokens, batch, dtype);
     let per_token = c.num_attention_heads as u128 * seq_len as u128 + 4 * c.intermediate_size as u128 + 8 * c.hidden_size as u128;
     let act = batch as u128 * seq_len as u128 * per_token * b;
     u64::try_from(kv + act).unwrap_or(u64::MAX)
@@ -155,27 +140,37 @@ pub fn run_bytes_estimate(c: &Config, seq_len: u64, batch: u64, gen_tokens: u64,
 
 /// Number of parameters of a Qwen2 config (embeddings, attention with q/k/v biases, MLP, norms, lm_head if untied).
 pub fn param_count(c: &Config) -> u64 {
-    let h = c.hidden_size as u64;
-    let head_dim = h / c.num_attention_heads as u64;
-    let kv = c.num_key_value_heads as u64 * head_dim;
-    let attn = h * h + h + 2 * (h * kv + kv) + h * h; // q (+bias), k, v (+biases), o
-    let mlp = 3 * h * c.intermediate_size as u64;
-    let layer = attn + mlp + 2 * h; // two RMS norms
-    let embed = c.vocab_size as u64 * h;
-    let head = if c.tie_word_embeddings { 0 } else { embed };
-    embed + c.num_hidden_layers as u64 * layer + h + head
+    param_count_checked(c).unwrap_or(u64::MAX)
 }
 
-/// Bytes of the weights at `dtype`.
+/// [`param_count`] in 128-bit arithmetic: None when it does not fit in 64 bits (or the config has no heads).
+pub fn param_count_checked(c: &Config) -> Option<u64> {
+    let h = c.hidden_size as u128;
+    let head_dim = h.checked_div(c.num_attention_heads as u128)?;
+    let kv = c.num_key_value_heads as u128 * head_dim;
+    let attn = h * h + h + 2 * (h * kv + kv) + h * h; // q (+bias), k, v (+biases), o
+    let mlp = 3 * h * c.intermediate_size as u128;
+    let layer = attn + mlp + 2 * h; // two RMS norms
+    let embed = c.vocab_size as u128 * h;
+    let head = if c.tie_word_embeddings { 0 } else { embed };
+    u64::try_from(embed + c.num_hidden_layers as u128 * layer + h + head).ok()
+}
+
+/// Bytes of the weights at `dtype` (saturating: a config too large to count asks for more than any device has).
 pub fn weights_bytes(c: &Config, dtype: Dtype) -> u64 {
-    param_count(c) * dtype.bytes()
+    param_count(c).saturating_mul(dtype.bytes())
 }
 
 /// KV-cache bytes for `tokens` cached tokens per sequence and `batch` sequences (GQA formula):
 /// `2 (K and V) × layers × kv_heads × head_dim × tokens × batch × bytes per element`.
 pub fn kv_cache_bytes(c: &Config, tokens: u64, batch: u64, dtype: Dtype) -> u64 {
-    let head_dim = (c.hidden_size / c.num_attention_heads) as u64;
-    2 * c.num_hidden_layers as u64 * c.num_key_value_heads as u64 * head_dim * tokens * batch * dtype.bytes()
+    u64::try_from(kv_cache_bytes_wide(c, tokens, batch, dtype)).unwrap_or(u64::MAX)
+}
+
+/// [`kv_cache_bytes`] in 128 bits.
+fn kv_cache_bytes_wide(c: &Config, tokens: u64, batch: u64, dtype: Dtype) -> u128 {
+    let head_dim = (c.hidden_size / c.num_attention_heads.max(1)) as u128;
+    2 * c.num_hidden_layers as u128 * c.num_key_value_heads as u128 * head_dim * tokens as u128 * batch as u128 * dtype.bytes() as u128
 }
 
 /// Where the weights come from.

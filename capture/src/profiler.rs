@@ -54,7 +54,7 @@ impl Argv {
 pub fn shell_quote(w: &str) -> String {
     if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c)) {
         w.to_string()
-    } else if w.chars().any(|c| c.is_control() || crate::text::is_invisible_format(c)) {
+    } else if w.chars().any(crate::text::needs_escape) {
         // ANSI-C quoting: control and invisible characters as escapes, so the line stays inert on a terminal and
         // still pastes back into bash as the same word.
         let mut q = String::from("$'");
@@ -63,7 +63,7 @@ pub fn shell_quote(w: &str) -> String {
                 '\\' => q.push_str("\\\\"),
                 '\'' => q.push_str("\\'"),
                 c if (c as u32) < 0x80 && c.is_control() => q.push_str(&format!("\\x{:02x}", c as u32)),
-                c if c.is_control() || crate::text::is_invisible_format(c) => q.push_str(&format!("\\u{:04x}", c as u32)),
+                c if crate::text::needs_escape(c) => q.push_str(&format!("\\u{:04x}", c as u32)),
                 c => q.push(c),
             }
         }

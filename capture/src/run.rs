@@ -100,7 +100,7 @@ pub fn check_run_id(id: &str) -> std::result::Result<(), String> {
     if id.contains(['/', '\\']) {
         return Err("give a folder name without '/' or '\\' (the folder goes under --results)".into());
     }
-    if id.chars().any(|c| c.is_control() || crate::text::is_invisible_format(c)) {
+    if id.chars().any(crate::text::needs_escape) {
         return Err("contains control or invisible formatting characters; give a plain folder name".into());
     }
     if id.starts_with('-') {

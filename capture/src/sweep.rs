@@ -268,7 +268,7 @@ impl CsvOut {
 pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
     let device = cfg.device.open()?;
     // The weights must fit before anything is allocated (a huge vocab_size would otherwise abort the process).
-    let weights = crate::model::param_count_checked(&cfg.model.config).map_or(u64::MAX, |p| p.saturating_mul(cfg.dtype.bytes()));
+    let weights = weights_bytes(&cfg.model.config, cfg.dtype);
     if let Some(avail) = mem::available_bytes(&device) {
         if weights > avail {
             return Err(CaptureError::Model {

@@ -7,10 +7,16 @@ pub fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// True for a character that must not reach a terminal as it is: a control character (C0, DEL, C1) or an
+/// invisible formatting one ([`is_invisible_format`]).
+pub fn needs_escape(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
 /// `s` with every control character (C0, DEL, C1; newlines and tabs too) and every invisible formatting
 /// character written as a visible escape (`\x1b`, `\n`, `\u{202e}`); everything else unchanged.
 pub fn term_safe(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() || is_invisible_format(c)) {
+    if !s.chars().any(needs_escape) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -20,7 +26,7 @@ pub fn term_safe(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if (c as u32) < 0x100 && c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() || is_invisible_format(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -47,6 +53,6 @@ mod tests {
         assert_eq!(term_safe("a\x1b[31mred\x07"), "a\\x1b[31mred\\x07");
         assert_eq!(term_safe("x\u{202E}gpj.exe"), "x\\u{202e}gpj.exe");
         assert_eq!(term_safe("l1\nl2\u{9b}"), "l1\\nl2\\x9b");
-        assert!(!term_safe("\u{200B}\u{FEFF}").chars().any(|c| c.is_control() || is_invisible_format(c)));
+        assert!(!term_safe("\u{200B}\u{FEFF}").chars().any(needs_escape));
     }
 }
