@@ -47,15 +47,12 @@ fn clean_failure(a: assert_cmd::assert::Assert) -> String {
 }
 
 fn tiny_config(dir: &Path, field: &str, value: serde_json::Value) -> PathBuf {
-    let mut cfg: serde_json::Value = serde_json::from_str(capture_tiny_json()).unwrap();
+    let tiny = capture::model::BUILTIN_CONFIGS.iter().find(|(n, _)| *n == "tiny").unwrap().1;
+    let mut cfg: serde_json::Value = serde_json::from_str(tiny).unwrap();
     cfg[field] = value;
     let p = dir.join(format!("{field}.json"));
     std::fs::write(&p, serde_json::to_string(&cfg).unwrap()).unwrap();
     p
-}
-
-fn capture_tiny_json() -> &'static str {
-    r#"{"vocab_size":512,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"max_position_embeddings":8192,"sliding_window":8192,"max_window_layers":2,"tie_word_embeddings":true,"rope_theta":1000000.0,"rms_norm_eps":1e-6,"use_sliding_window":false,"hidden_act":"silu"}"#
 }
 
 /// A small, fast sweep shape.

@@ -69,14 +69,14 @@ pub fn read_sweep_lenient(path: &Path) -> Result<(Vec<SweepRow>, Vec<String>), S
         }
     }
     let (mut rows, mut bad) = (Vec::new(), Vec::new());
+    let skipped = |at: Option<&csv::Position>, e: &csv::Error| format!("{} line {}: row skipped ({e})", path.display(), at.map_or(0, |p| p.line()));
     for rec in r.records() {
-        let line = |e: &csv::Error| e.position().map_or(0, |p| p.line());
         match rec {
             Ok(rec) => match rec.deserialize::<SweepRow>(Some(&headers)) {
                 Ok(row) => rows.push(row),
-                Err(e) => bad.push(format!("{} line {}: row skipped ({e})", path.display(), rec.position().map_or(0, |p| p.line()))),
+                Err(e) => bad.push(skipped(rec.position(), &e)),
             },
-            Err(e) => bad.push(format!("{} line {}: row skipped ({e})", path.display(), line(&e))),
+            Err(e) => bad.push(skipped(e.position(), &e)),
         }
     }
     Ok((rows, bad))
