@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Proof that a change left every output unchanged: runs two builds of latency-anatomy on every nsys export in
 # ../shared/realdata, every .ncu-rep there, and a generated 500k-kernel export, then compares every file each
-# writes (tables in CSV, JSON and Parquet, report.md, charts) byte for byte.
+# writes (tables in CSV, JSON and Parquet, report.md, charts) byte for byte. Then both re-render (`report DIR`)
+# a small capture run made once by the new binary (tiny model, nsys when present): sweep.md, index.md,
+# comparison.md and each point's report.md and charts, from the same files.
 #
 #   scripts/same-tables.sh OLD_BINARY NEW_BINARY [WORK_DIR]
 #
@@ -51,4 +53,29 @@ for f in "${inputs[@]}"; do
     status=1
   fi
 done
+# A capture run folder, re-rendered by both builds from the same files (manifest.json, sweep CSVs, tables.json).
+run="$work/run-src/proof"
+if [ ! -f "$run/manifest.json" ]; then
+  echo "capturing $run (tiny model, CPU) ..."
+  rm -rf "$work/run-src"
+  "$new" capture --model tiny --random-weights --device cpu --seq 128,256 --batch-sizes 1,2 --canonical 128x2 \
+    --reps 2 --warmup 1 --gen-tokens 4 --no-ncu --results "$work/run-src" --run-id proof >/dev/null 2>&1 \
+    || { echo "same-tables: the capture of $run failed" >&2; exit 2; }
+fi
+for which in old new; do
+  bin=$old; [ "$which" = new ] && bin=$new
+  rm -rf "$work/$which/run"; mkdir -p "$work/$which"
+  cp -r "$run" "$work/$which/run"
+  set +e
+  "$bin" report "$work/$which/run" > /dev/null 2> "$work/$which/run.stderr"
+  echo $? >> "$work/$which/run.stderr"
+  set -e
+done
+if diff -rq "$work/old/run" "$work/new/run" >/dev/null && cmp -s "$work/old/run.stderr" "$work/new/run.stderr"; then
+  echo "same  report of a capture run ($run)"
+else
+  echo "DIFF  report of a capture run ($run)"
+  diff -rq "$work/old/run" "$work/new/run" | sed 's/^/      /' || true
+  status=1
+fi
 exit $status
