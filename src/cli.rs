@@ -264,7 +264,7 @@ impl CaptureArgs {
 
     /// For `--resume DIR`: the capture's original flags from `DIR/manifest.json`, re-validated, writing into DIR.
     pub fn resumed(dir: &std::path::Path, notes: &mut Vec<String>) -> anyhow::Result<capture::run::CaptureConfig> {
-        let m = capture::manifest::Manifest::load(dir)?;
+        let m = <capture::manifest::Manifest as capture::manifest::ManifestFile>::load(dir)?;
         let cli = Cli::try_parse_from(&m.argv).map_err(|e| anyhow::anyhow!("--resume {}: the manifest's command line no longer parses: {e}", dir.display()))?;
         let Command::Capture(mut args) = cli.command else {
             anyhow::bail!("--resume {}: the manifest is not from `latency-anatomy capture`", dir.display());

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command as StdCommand;
 
+use schema::table::ColType;
+
 use assert_cmd::Command;
 
 mod common;
@@ -81,7 +83,7 @@ fn duckdb_ranks_kernels_across_two_real_exports() {
     }
     // Every table of both exports, with the documented column names and types.
     for (id, _) in EXPORTS {
-        for (table, cols) in analyze::parquet::SCHEMAS {
+        for (table, cols) in analyze::write::parquet::schemas() {
             let desc = duckdb(tmp.path(), &format!("DESCRIBE SELECT * FROM read_parquet('runs/{id}/{table}.parquet')"));
             let got: Vec<(String, String)> =
                 desc.iter().map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string())).collect();
@@ -89,9 +91,9 @@ fn duckdb_ranks_kernels_across_two_real_exports() {
                 .iter()
                 .map(|(c, t)| {
                     let ty = match t {
-                        analyze::parquet::Ty::I64 | analyze::parquet::Ty::OptI64 => "BIGINT",
-                        analyze::parquet::Ty::Str => "VARCHAR",
-                        _ => "DOUBLE",
+                        ColType::I64 | ColType::OptI64 => "BIGINT",
+                        ColType::Str => "VARCHAR",
+                        ColType::F64 | ColType::OptF64 => "DOUBLE",
                     };
                     (c.to_string(), ty.to_string())
                 })

@@ -114,5 +114,16 @@ pub enum AnalyzeError {
     },
 }
 
+impl From<schema::io::IoError> for AnalyzeError {
+    fn from(e: schema::io::IoError) -> Self {
+        use schema::io::IoError;
+        match e {
+            IoError::Unreadable { path, source } => AnalyzeError::Unreadable { path, source },
+            IoError::BadInput { path, detail } => AnalyzeError::BadInput { path, detail },
+            IoError::Write { path, source } => AnalyzeError::Write { path, source },
+        }
+    }
+}
+
 /// Result alias of this crate.
 pub type Result<T, E = AnalyzeError> = std::result::Result<T, E>;

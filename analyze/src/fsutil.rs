@@ -3,39 +3,22 @@
 //! names so that concurrent writers never share a half-written file.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{AnalyzeError, Result};
 
-/// What kind of non-regular file `meta` describes, if it is one ("a FIFO (named pipe)", "a character device", ...).
-fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_fifo() {
-        Some("a FIFO (named pipe)")
-    } else if t.is_char_device() {
-        Some("a character device (a terminal or /dev file)")
-    } else if t.is_block_device() {
-        Some("a block device")
-    } else if t.is_socket() {
-        Some("a socket")
-    } else {
-        None
-    }
+/// Checks that `path` names a regular file (symlinks followed) without opening it (see [`schema::io::check_input`]).
+pub fn check_input(path: &Path) -> Result<()> {
+    Ok(schema::io::check_input(path)?)
 }
 
-/// Checks that `path` names a regular file (symlinks followed) without opening it: opening a FIFO for reading
-/// blocks until a writer appears, and a pipe or terminal cannot be read as a database. A directory is left to
-/// the caller (which has its own message for it); a missing file gives [`AnalyzeError::Unreadable`].
-pub fn check_input(path: &Path) -> Result<()> {
-    let meta = std::fs::metadata(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
-    if let Some(kind) = special_kind(&meta) {
-        return Err(AnalyzeError::BadInput {
-            path: path.to_path_buf(),
-            detail: format!("is {kind}, not a regular file; save the data to a file first (e.g. `cat > trace.sqlite`) and give that file"),
-        });
-    }
-    Ok(())
+/// Writes `bytes` to `path` through a unique temporary file and a rename (see [`schema::io::write_atomic`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    Ok(schema::io::write_atomic(path, bytes)?)
+}
+
+/// Reads a `tables.json` written by [`crate::write_tables`] (see [`schema::io::read_tables`]).
+pub fn read_tables(path: &Path) -> Result<crate::Tables> {
+    Ok(schema::io::read_tables(path)?)
 }
 
 /// True when `a` and `b` name the same file: the same inode when both exist, else the same absolute path
@@ -75,12 +58,7 @@ pub fn refuse_overwrite(out: &Path, inputs: &[&Path], flag: &str) -> Result<()> 
     Ok(())
 }
 
-/// A temporary name beside `path`, unique to this process and call: `.<name>.<pid>-<n>.partial`.
-pub fn temp_beside(path: &Path) -> PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    path.with_file_name(format!(".{name}.{}-{}.partial", std::process::id(), N.fetch_add(1, Ordering::Relaxed)))
-}
+pub use schema::io::temp_beside;
 
 /// An exclusive lock on an output folder (`flock` on the folder itself: no lock file is left behind, and the
 /// lock goes away with the process however it ends). Two commands writing the same folder take turns, so the

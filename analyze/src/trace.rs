@@ -154,51 +154,7 @@ pub struct NvtxRange {
     pub style: RangeStyle,
 }
 
-/// One GPU from `TARGET_INFO_GPU`.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
-pub struct GpuInfo {
-    /// CUDA device ordinal (`cuDevice`, else `id`).
-    pub device: i64,
-    /// Marketing name.
-    pub name: String,
-    /// Peak DRAM bandwidth, bytes/s (0 when unknown).
-    pub memory_bandwidth_bps: i64,
-    /// SM count (0 when unknown).
-    pub sm_count: i64,
-    /// Total memory, bytes (0 when unknown).
-    pub total_memory_bytes: i64,
-    /// Compute capability "major.minor" ("" when unknown).
-    pub compute_capability: String,
-}
-
-/// What is known about the export itself.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
-pub struct TraceInfo {
-    /// Path of the analyzed file.
-    pub file: String,
-    /// nsys product version (`EXPORT_PRODUCT_VERSION`), "unknown" when the export has no metadata table.
-    pub nsys_version: String,
-    /// Export schema version, "unknown" when absent.
-    pub schema_version: String,
-    /// GPUs of the target.
-    pub gpus: Vec<GpuInfo>,
-    /// Names of the activity tables present.
-    pub tables: Vec<String>,
-    /// Remarks about suspect data (open ranges, API calls missing, ...), for the report.
-    pub notes: Vec<String>,
-    /// Nsight Compute version (from a `.ncu-rep`'s session details), "" otherwise.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub ncu_version: String,
-    /// CUDA version of the profiled session (`.ncu-rep`), "" otherwise.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub cuda_version: String,
-    /// Display driver version of the profiled session (`.ncu-rep`), "" otherwise.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub driver_version: String,
-    /// The profiler's command line (`.ncu-rep`), "" otherwise.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub command_line: String,
-}
+pub use schema::{GpuInfo, TraceInfo};
 
 /// An nsys export loaded in memory.
 #[derive(Debug, Default, Clone)]

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+pub use schema::tables::TrafficRow;
 
 use crate::attribution::Attribution;
 use crate::ncu::join::{KeyMaker, NcuIndex};
@@ -34,20 +34,18 @@ pub struct ModelBytes {
 }
 
 impl ModelBytes {
-    /// Reads the first row of a sweep CSV written by `latency-anatomy sweep` (`weights_mb`, `kv_cache_mb`, ...).
+    /// Reads the first row of a sweep CSV written by `latency-anatomy sweep` ([`schema::SweepRow`]); `None` when
+    /// the file is missing or unreadable, or its row lacks a figure the prediction needs.
     pub fn from_sweep_csv(path: &Path) -> Option<ModelBytes> {
-        let mut r = csv::Reader::from_path(path).ok()?;
-        let h = r.headers().ok()?.clone();
-        let rec = r.records().next()?.ok()?;
-        let get = |k: &str| h.iter().position(|x| x == k).and_then(|i| rec.get(i)).and_then(|v| v.parse::<f64>().ok());
-        let (seq, batch, gen) = (get("seq_len")?, get("batch")?, get("gen_tokens")?);
-        let kv_mb = get("kv_cache_mb")?;
+        let row = schema::sweep::first_row(path)?;
+        let (seq, batch, gen) = (f64::from(row.seq_len), f64::from(row.batch), f64::from(row.gen_tokens?));
+        let kv_mb = row.kv_cache_mb?;
         Some(ModelBytes {
             seq_len: seq,
             batch,
             gen_tokens: gen,
-            runs: get("warmup")? + get("reps")?,
-            weights_bytes: get("weights_mb")? * 1e6,
+            runs: f64::from(row.runs()?),
+            weights_bytes: row.weights_mb? * 1e6,
             kv_bytes_per_token: kv_mb * 1e6 / ((seq + gen) * batch),
         })
     }
@@ -72,32 +70,6 @@ impl ModelBytes {
     }
 }
 
-/// One row of `traffic.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrafficRow {
-    /// Phase (`all` when the trace has no phase ranges).
-    pub phase: String,
-    /// Kernel GPU time, ns (nsys).
-    pub kernel_ns: i64,
-    /// Kernel time of kernels ncu profiled, ns.
-    pub profiled_ns: i64,
-    /// DRAM bytes of the profiled kernels (ncu bytes per launch × executions); None without ncu data.
-    pub kernel_dram_bytes: Option<f64>,
-    /// Achieved DRAM bandwidth of the profiled kernels, GB/s.
-    pub kernel_gb_s: Option<f64>,
-    /// memcpy/memset bytes (nsys).
-    pub copy_bytes: i64,
-    /// memcpy/memset time, ns.
-    pub copy_ns: i64,
-    /// Peak DRAM bandwidth, GB/s (0 when unknown).
-    pub peak_gb_s: f64,
-    /// Bytes the model config predicts for this phase (None without the capture's sweep CSV).
-    pub predicted_bytes: Option<f64>,
-    /// `predicted_bytes` at peak bandwidth, ns.
-    pub predicted_min_ns: Option<f64>,
-    /// `predicted_min_ns / kernel_ns`, %.
-    pub explained_pct: Option<f64>,
-}
 
 /// Builds `traffic.csv` rows for the ops' phases (from `attr`).
 pub fn traffic_table(

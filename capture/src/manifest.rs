@@ -3,95 +3,20 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{CaptureError, Result};
 
-/// Status of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    /// Not started yet.
-    Pending,
-    /// Running now (a manifest left in this state was interrupted hard).
-    Running,
-    /// Finished successfully.
-    Ok,
-    /// Failed; see `message`.
-    Failed,
-    /// Not run (tool missing, not applicable, or disabled by a flag); see `message`.
-    Skipped,
-    /// Stopped by SIGINT/SIGTERM.
-    Interrupted,
-}
+pub use schema::{Manifest, Step, StepStatus, MANIFEST_SCHEMA};
 
-/// One step of a capture.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Step {
-    /// Step name, e.g. `seq_sweep`, `nsys_s128_b32`.
-    pub name: String,
-    /// Status.
-    pub status: StepStatus,
-    /// The exact argv (empty for in-process steps).
-    pub argv: Vec<String>,
-    /// Files it wrote, relative to the run folder.
-    pub outputs: Vec<String>,
-    /// Wall time, s.
-    pub seconds: f64,
-    /// What happened (errors, skips).
-    pub message: String,
-}
-
-impl Step {
-    /// A pending step.
-    pub fn new(name: impl Into<String>) -> Step {
-        Step { name: name.into(), status: StepStatus::Pending, argv: Vec::new(), outputs: Vec::new(), seconds: 0.0, message: String::new() }
-    }
-}
-
-/// The manifest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Layout version.
-    pub schema: u32,
-    /// Run id (the folder name).
-    pub run_id: String,
-    /// Creation time, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub created_utc: String,
-    /// Times the run was continued with `--resume`.
-    #[serde(default)]
-    pub resumed_utc: Vec<String>,
-    /// This tool's version.
-    pub tool_version: String,
-    /// The command line of the capture.
-    pub argv: Vec<String>,
-    /// Device flag value.
-    pub device: String,
-    /// Device description.
-    pub device_name: String,
-    /// Model name.
-    pub model: String,
-    /// Weights: random or a directory.
-    pub weights: serde_json::Value,
-    /// The model config.
-    pub model_config: serde_json::Value,
-    /// Element type.
-    pub dtype: String,
-    /// Decode steps per run.
-    pub gen_tokens: u32,
-    /// Warmup runs.
-    pub warmup: u32,
-    /// Measured reps.
-    pub reps: u32,
-    /// Versions of the external tools (`nsys`, `ncu`), when found.
-    pub tools: std::collections::BTreeMap<String, String>,
-    /// Steps in order.
-    pub steps: Vec<Step>,
-}
-
-impl Manifest {
+/// Saving and loading a [`Manifest`] in a run folder.
+pub trait ManifestFile: Sized {
     /// Writes the manifest to `dir/manifest.json` through a temporary file.
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    fn save(&self, dir: &Path) -> Result<()>;
+    /// Reads `dir/manifest.json`.
+    fn load(dir: &Path) -> Result<Self>;
+}
+
+impl ManifestFile for Manifest {
+    fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join("manifest.json");
         let tmp = dir.join(format!(".manifest.json.{}.partial", std::process::id()));
         let mut bytes = serde_json::to_vec_pretty(self).expect("manifest serializes");
@@ -100,8 +25,7 @@ impl Manifest {
         std::fs::rename(&tmp, &path).map_err(|e| CaptureError::io(&path, e))
     }
 
-    /// Reads `dir/manifest.json`.
-    pub fn load(dir: &Path) -> Result<Manifest> {
+    fn load(dir: &Path) -> Result<Manifest> {
         let path = dir.join("manifest.json");
         let bytes = std::fs::read(&path).map_err(|e| CaptureError::io(&path, e))?;
         serde_json::from_slice(&bytes).map_err(|e| CaptureError::BadFlag {
@@ -109,11 +33,11 @@ impl Manifest {
             message: format!("{} is not a capture manifest ({e})", path.display()),
         })
     }
+}
 
-    /// The step named `name`.
-    pub fn step_mut(&mut self, name: &str) -> &mut Step {
-        self.steps.iter_mut().find(|s| s.name == name).expect("steps are registered up front")
-    }
+/// The step named `name` of `m` (every step is registered before the first runs).
+pub fn step_mut<'m>(m: &'m mut Manifest, name: &str) -> &'m mut Step {
+    m.step_mut(name).expect("steps are registered up front")
 }
 
 /// UTC `YYYY-MM-DDTHH:MM:SSZ` of now (civil-from-days, no time-zone database needed).

@@ -50,58 +50,7 @@ mod steps_csv {
     }
 }
 
-/// One row of the sweep CSV (seed-compatible columns first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct SweepRow {
-    /// Prompt length, tokens.
-    pub seq_len: u32,
-    /// Batch size.
-    pub batch: u32,
-    /// Median prefill latency, ms.
-    pub prefill_p50_ms: Option<f64>,
-    /// `prefill_p50_ms / (seq × batch)`, ms per prompt token.
-    pub prefill_ms_per_tok: Option<f64>,
-    /// Prompt tokens per second.
-    pub prefill_tok_s: Option<f64>,
-    /// Median decode step, ms (one token per sequence).
-    pub decode_p50_ms_per_tok: Option<f64>,
-    /// Generated tokens per second (all sequences).
-    pub decode_tok_s: Option<f64>,
-    /// All tokens (prompt + generated) per second.
-    pub total_tok_s: Option<f64>,
-    /// Device memory in use at steady state, MB (CPU: resident memory of the process).
-    pub vram_mb: Option<f64>,
-    /// `collapse`, `oom`, `error`, or empty.
-    pub flag: String,
-    /// Prefill p90, ms.
-    pub prefill_p90_ms: Option<f64>,
-    /// Prefill p99, ms.
-    pub prefill_p99_ms: Option<f64>,
-    /// Time to first token p50, ms.
-    pub ttft_p50_ms: Option<f64>,
-    /// Time to first token p90, ms.
-    pub ttft_p90_ms: Option<f64>,
-    /// Inter-token latency p50 over all decode steps, ms.
-    pub itl_p50_ms: Option<f64>,
-    /// Inter-token latency p90, ms.
-    pub itl_p90_ms: Option<f64>,
-    /// End-to-end p50, ms.
-    pub e2e_p50_ms: Option<f64>,
-    /// End-to-end p90, ms.
-    pub e2e_p90_ms: Option<f64>,
-    /// KV cache of `batch` sequences of `seq + gen` tokens, MB (config formula).
-    pub kv_cache_mb: f64,
-    /// Weights, MB (config formula).
-    pub weights_mb: f64,
-    /// Unmeasured warmup runs.
-    pub warmup: u32,
-    /// Measured reps.
-    pub reps: u32,
-    /// Peak device memory over the run so far, MB (CPU: peak resident memory).
-    pub vram_peak_mb: Option<f64>,
-    /// Decode steps per rep.
-    pub gen_tokens: u32,
-}
+pub use schema::SweepRow;
 
 /// Linear-interpolation percentile of sorted values (`q` in 0..=100).
 pub fn percentile(sorted: &[u64], q: f64) -> f64 {
@@ -171,12 +120,12 @@ pub fn row_from_reps(seq_len: u32, batch: u32, reps: &[RepTiming], ctx: RowConte
         itl_p90_ms: opt(ms(percentile(&steps, 90.0))),
         e2e_p50_ms: opt(ms(percentile(&e2e, 50.0))),
         e2e_p90_ms: opt(ms(percentile(&e2e, 90.0))),
-        kv_cache_mb: round6((ctx.kv_bytes_per_token * (seq_len as u64 + ctx.gen_tokens as u64) * batch as u64) as f64 / 1e6),
-        weights_mb: round6(ctx.weights_bytes as f64 / 1e6),
-        warmup: ctx.warmup,
-        reps: reps.len() as u32,
+        kv_cache_mb: Some(round6((ctx.kv_bytes_per_token * (seq_len as u64 + ctx.gen_tokens as u64) * batch as u64) as f64 / 1e6)),
+        weights_mb: Some(round6(ctx.weights_bytes as f64 / 1e6)),
+        warmup: Some(ctx.warmup),
+        reps: Some(reps.len() as u32),
         vram_peak_mb: mem.1.map(round6),
-        gen_tokens: ctx.gen_tokens,
+        gen_tokens: Some(ctx.gen_tokens),
     }
 }
 
@@ -225,8 +174,8 @@ mod tests {
         // 2 × (128 + 2) tokens over 5 ms + 2 × 1 ms
         assert_eq!(r.total_tok_s, Some(round6(260.0 / 0.007)));
         assert!(r.prefill_p50_ms <= r.prefill_p90_ms && r.prefill_p90_ms <= r.prefill_p99_ms);
-        assert_eq!(r.kv_cache_mb, 1000.0 * 130.0 * 2.0 / 1e6);
-        assert_eq!(r.reps, 3);
+        assert_eq!(r.kv_cache_mb, Some(1000.0 * 130.0 * 2.0 / 1e6));
+        assert_eq!(r.reps, Some(3));
     }
 
     #[test]

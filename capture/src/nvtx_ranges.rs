@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::sync::OnceLock;
 
 /// The NVTX domain of every range the capture pushes.
-pub const DOMAIN: &str = "latency_anatomy";
+pub use schema::phase::NVTX_DOMAIN as DOMAIN;
 
 fn domain() -> &'static nvtx::Domain {
     static D: OnceLock<nvtx::Domain> = OnceLock::new();

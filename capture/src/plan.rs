@@ -14,7 +14,7 @@ pub struct SweepPoint {
 impl SweepPoint {
     /// The point's label, also the name of its NVTX range: `s{seq}_b{batch}`.
     pub fn label(&self) -> String {
-        format!("s{}_b{}", self.seq_len, self.batch)
+        schema::phase::point_label(self.seq_len, self.batch)
     }
 }
 

@@ -133,7 +133,7 @@ impl Default for NcuOptions {
             kernel_regex: ".*".into(),
             launch_skip: 0,
             launch_count: 200,
-            nvtx_include: nvtx_include_for("decode"),
+            nvtx_include: nvtx_include_for(schema::phase::DECODE),
         }
     }
 }

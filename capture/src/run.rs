@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{CaptureError, Result};
-use crate::manifest::{utc_now, Manifest, Step, StepStatus};
+use crate::manifest::{step_mut, utc_now, Manifest, ManifestFile, Step, StepStatus, MANIFEST_SCHEMA};
 use crate::model::{Dtype, ModelSpec};
 use crate::plan::{Regime, SweepPoint};
 use crate::profiler::{self, Argv, NcuOptions};
@@ -219,7 +219,7 @@ pub fn run_capture(
     let previous = if cfg.resume { Some(Manifest::load(&dir)?) } else { None };
     let mut m = Manifest {
         resumed_utc: Vec::new(),
-        schema: 1,
+        schema: MANIFEST_SCHEMA,
         run_id: cfg.run_id.clone(),
         created_utc: utc_now(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -280,7 +280,7 @@ pub fn run_capture(
         eprintln!("== {name}: {} configuration(s)", sc.points.len());
         let t = Instant::now();
         let res = run_sweep(&sc, stop);
-        let s = m.step_mut(name);
+        let s = step_mut(&mut m, name);
         s.seconds = t.elapsed().as_secs_f64();
         s.outputs = vec![rel(&dir, &out), rel(&dir, &sc.reps_out)];
         match res {
@@ -331,10 +331,10 @@ pub fn run_capture(
                 let mut ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
                 // nsys sometimes fails to reach its own daemon on a loaded machine ("Local Endpoint is not
                 // available"): a transient failure, tried once more, and said so.
-                if !ok && m.step_mut(&name).message.contains(NSYS_TRANSIENT) {
+                if !ok && step_mut(&mut m, &name).message.contains(NSYS_TRANSIENT) {
                     eprintln!("   {name}: nsys could not reach its daemon; trying once more");
                     ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
-                    let s = m.step_mut(&name);
+                    let s = step_mut(&mut m, &name);
                     s.message = format!("second try (the first failed with \"{NSYS_TRANSIENT}\"){}{}", if s.message.is_empty() { "" } else { "; " }, s.message);
                 }
                 if ok && !rep.is_file() {
@@ -349,14 +349,14 @@ pub fn run_capture(
                         (true, None) => "nsys left a .qdstrm and QdstrmImporter was not found next to nsys".into(),
                         (false, _) => "nsys wrote no report".into(),
                     };
-                    let s = m.step_mut(&name);
+                    let s = step_mut(&mut m, &name);
                     s.message = msg;
                     if !rep.is_file() {
                         s.status = StepStatus::Failed;
                     }
                     m.save(&dir)?;
                 }
-                let s = m.step_mut(&name);
+                let s = step_mut(&mut m, &name);
                 s.outputs = [rep.clone(), base.with_extension("csv"), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
                 m.save(&dir)?;
                 let sqlite = base.with_extension("sqlite");
@@ -364,7 +364,7 @@ pub fn run_capture(
                 if rep.is_file() {
                     let argv = profiler::nsys_export(nsys, &rep, &sqlite);
                     external(&mut m, &dir, &export_name, &argv, &base.with_extension("export.log"), &base.with_extension("export.err.log"), cfg.timeout, stop)?;
-                    m.step_mut(&export_name).outputs = vec![rel(&dir, &sqlite)];
+                    step_mut(&mut m, &export_name).outputs = vec![rel(&dir, &sqlite)];
                 } else {
                     skip(&mut m, &export_name, "no .nsys-rep to export");
                 }
@@ -383,7 +383,7 @@ pub fn run_capture(
                 let name = format!("ncu_{label}");
                 external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
                 let report = base.with_extension("ncu-rep");
-                m.step_mut(&name).outputs = [report.clone(), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
+                step_mut(&mut m, &name).outputs = [report.clone(), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
                 m.save(&dir)?;
             }
         }
@@ -405,7 +405,7 @@ pub fn run_capture(
             begin(&mut m, &dir, &an_name, argv)?;
             let t = Instant::now();
             let r = analyze(&sqlite, ncu_rep.as_deref(), &out);
-            let s = m.step_mut(&an_name);
+            let s = step_mut(&mut m, &an_name);
             s.seconds = t.elapsed().as_secs_f64();
             match r {
                 Ok(summary) => {
@@ -453,14 +453,14 @@ fn claim_run_dir(dir: &Path, resume: bool, force: bool) -> Result<()> {
 }
 
 fn begin(m: &mut Manifest, dir: &Path, name: &str, argv: Vec<String>) -> Result<()> {
-    let s = m.step_mut(name);
+    let s = step_mut(m, name);
     s.status = StepStatus::Running;
     s.argv = argv;
     m.save(dir)
 }
 
 fn skip(m: &mut Manifest, name: &str, why: &str) {
-    let s = m.step_mut(name);
+    let s = step_mut(m, name);
     s.status = StepStatus::Skipped;
     s.message = why.to_string();
 }
@@ -472,7 +472,7 @@ fn external(m: &mut Manifest, dir: &Path, name: &str, argv: &Argv, stdout: &Path
     begin(m, dir, name, argv.words())?;
     eprintln!("== {name}: {}", argv.shell_line());
     let r = profiler::run(argv, stdout, log, timeout);
-    let s = m.step_mut(name);
+    let s = step_mut(m, name);
     let ok = match r {
         Ok(r) => {
             s.seconds = r.seconds;
@@ -497,7 +497,7 @@ fn external(m: &mut Manifest, dir: &Path, name: &str, argv: &Argv, stdout: &Path
         }
     };
     if stop.load(Ordering::SeqCst) {
-        m.step_mut(name).status = StepStatus::Interrupted;
+        step_mut(m, name).status = StepStatus::Interrupted;
         m.save(dir)?;
         return Err(CaptureError::Interrupted);
     }

@@ -212,7 +212,7 @@ fn run_once(runner: &mut Runner, prompt: &[u32], batch: usize, gen: u32, label: 
     let input = runner.prompt_tensor(prompt, batch)?;
     runner.sync()?;
     let _rep = nvtx::push(label);
-    let prefill_range = nvtx::push("prefill");
+    let prefill_range = nvtx::push(schema::phase::PREFILL);
     let t0 = Instant::now();
     let logits = runner.forward(&input, 0)?;
     runner.sync()?;
@@ -220,10 +220,10 @@ fn run_once(runner: &mut Runner, prompt: &[u32], batch: usize, gen: u32, label: 
     drop(prefill_range);
     let (mut next, _) = runner.sample(&logits)?;
     let ttft = t0.elapsed().as_nanos() as u64;
-    let _decode = nvtx::push("decode");
+    let _decode = nvtx::push(schema::phase::DECODE);
     let mut steps = Vec::with_capacity(gen as usize);
     for k in 0..gen as usize {
-        let _step = nvtx::push(&format!("step_{k}"));
+        let _step = nvtx::push(&schema::phase::step_range(k as u32));
         let t = Instant::now();
         let logits = runner.forward(&next, prompt.len() + k)?;
         let (n, _) = runner.sample(&logits)?; // the host copy waits for the device
@@ -346,7 +346,7 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
                 break 'points;
             }
             let measured = i >= cfg.warmup;
-            let run_label = if measured { format!("rep_{}", i - cfg.warmup) } else { format!("warmup_{i}") };
+            let run_label = if measured { schema::phase::run_range(true, i - cfg.warmup) } else { schema::phase::run_range(false, i) };
             bar.set_message(format!("[{}/{n}] {label} {run_label}", pi + 1));
             match run_once(&mut runner, &prompt, p.batch as usize, cfg.gen_tokens, &run_label) {
                 Ok((prefill, ttft, steps)) => {

@@ -6,10 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod charts;
+pub mod error;
 pub mod markdown;
 pub mod run;
 pub mod sweep;
 pub mod units;
 
-pub use analyze::Tables;
+pub use error::{ReportError, Result};
+pub use schema::Tables;
 pub use markdown::{render_markdown, render_summary, ReportOptions};

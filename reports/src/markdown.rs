@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use analyze::Tables;
+use schema::Tables;
 
 use crate::units::{fmt_bytes, fmt_ns, fmt_pct};
 

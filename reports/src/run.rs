@@ -8,11 +8,13 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use analyze::Tables;
+use schema::{Manifest, Tables};
+
+use crate::error::{ReportError, Result};
 
 use crate::charts::{write_roofline, write_stacked_bars, RoofPoint, Stack};
 use crate::markdown::{escape_cell, render_markdown, ReportOptions};
-use crate::sweep::{read_sweep, read_sweep_lenient, render_sweep, SweepRow};
+use crate::sweep::{read_sweep_lenient, render_sweep, SweepRow};
 use crate::units::{fmt_bytes, fmt_ns, fmt_pct};
 
 /// Options of a run report.
@@ -32,23 +34,28 @@ impl RunOptions {
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    analyze::write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())
+fn write(path: &Path, text: &str) -> Result<()> {
+    Ok(schema::io::write_atomic(path, text.as_bytes())?)
 }
 
-fn read_tables(dir: &Path) -> Result<Tables, String> {
-    analyze::read_tables(&dir.join("tables.json")).map_err(|e| e.to_string())
+fn read_tables(dir: &Path) -> Result<Tables> {
+    Ok(schema::io::read_tables(&dir.join("tables.json"))?)
+}
+
+/// The first row of the sweep CSV beside a profiled point's export (`nsys/<point>.csv`), when there is one.
+fn point_sweep_row(run: &Path, label: &str) -> Option<SweepRow> {
+    schema::sweep::first_row(&run.join("nsys").join(format!("{label}.csv")))
 }
 
 /// Draws the charts of one analysis into `dir/charts` and returns (title, relative path) pairs.
-pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)>, String> {
+pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)>> {
     let charts = dir.join("charts");
     // The charts of an earlier analysis in this folder go first: a chart this one does not draw (a roofline
     // without ncu data) must not stay beside its report.
     for name in ["classes.svg", "classes.png", "roofline.svg", "roofline.png"] {
         let path = charts.join(name);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-            std::fs::remove_file(&path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+            std::fs::remove_file(&path).map_err(|source| ReportError::Replace { path: path.clone(), source })?;
         }
     }
     let mut out = Vec::new();
@@ -74,7 +81,7 @@ pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)
                 values: shown.iter().map(|p| t.classes.iter().find(|c| &c.phase == p && &c.class == cl).map_or(0.0, |c| c.pct_phase_time)).collect(),
             })
             .collect();
-        let p = write_stacked_bars(&charts, "classes", "GPU time by kernel class and phase", &shown, &stacks, "share of the phase's GPU time (%)").map_err(|e| e.to_string())?;
+        let p = write_stacked_bars(&charts, "classes", "GPU time by kernel class and phase", &shown, &stacks, "share of the phase's GPU time (%)")?;
         out.push(("Kernel classes per phase".to_string(), "charts/classes.svg".to_string()));
         let _ = p;
     }
@@ -87,14 +94,14 @@ pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)
         .filter_map(|k| Some(RoofPoint { ai: k.arithmetic_intensity?, gflops: k.gflop_s?, label: format!("#{} {}", k.id, k.base_name.chars().take(24).collect::<String>()), bound: k.bound.clone() }))
         .collect();
     if let (Some(f), Some(b), false) = (peak_f, peak_b, pts.is_empty()) {
-        write_roofline(&charts, "roofline", "Roofline of the profiled kernels (FP32 roof)", &pts, f, b).map_err(|e| e.to_string())?;
+        write_roofline(&charts, "roofline", "Roofline of the profiled kernels (FP32 roof)", &pts, f, b)?;
         out.push(("Roofline".to_string(), "charts/roofline.svg".to_string()));
     }
     Ok(out)
 }
 
 /// The markdown of one analysis with its charts.
-pub fn analysis_markdown(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<String, String> {
+pub fn analysis_markdown(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<String> {
     let charts = attribution_charts(t, dir)?;
     let mut md = render_markdown(t, o);
     if !charts.is_empty() {
@@ -112,7 +119,7 @@ pub fn analysis_markdown(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<St
 }
 
 /// Re-renders `dir/report.md` (and its charts) from `dir/tables.json`.
-pub fn render_analysis_dir(dir: &Path, o: &ReportOptions) -> Result<PathBuf, String> {
+pub fn render_analysis_dir(dir: &Path, o: &ReportOptions) -> Result<PathBuf> {
     let t = read_tables(dir)?;
     let md = analysis_markdown(&t, dir, o)?;
     let out = dir.join("report.md");
@@ -130,7 +137,7 @@ fn range_cpu(t: &Tables, phase: &str) -> Option<i64> {
 
 /// The regime comparison of the profiled points of a run (`analysis/<point>/tables.json`, with the sweep CSV
 /// of each point in `nsys/<point>.csv` for token counts).
-pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, String> {
+pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String> {
     struct P {
         label: String,
         t: Tables,
@@ -140,14 +147,13 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
     let mut ps = Vec::new();
     for label in points {
         let t = read_tables(&run.join("analysis").join(label))?;
-        let sweep = read_sweep(&run.join("nsys").join(format!("{label}.csv"))).ok().and_then(|r| r.into_iter().next());
-        let runs = analyze::traffic::ModelBytes::from_sweep_csv(&run.join("nsys").join(format!("{label}.csv"))).map(|m| m.runs);
-        let (tp, td) = match (sweep, runs) {
-            (Some(s), Some(n)) => {
-                let gen = analyze::traffic::ModelBytes::from_sweep_csv(&run.join("nsys").join(format!("{label}.csv"))).map(|m| m.gen_tokens).unwrap_or(0.0);
+        // Tokens of all runs in the trace (warmup + reps), from the sweep CSV beside the export.
+        let (tp, td) = match point_sweep_row(run, label).and_then(|s| Some((s.runs()?, s))) {
+            Some((n, s)) => {
+                let (n, gen) = (f64::from(n), f64::from(s.gen_tokens.unwrap_or(0)));
                 (Some(n * s.seq_len as f64 * s.batch as f64), Some(n * gen * s.batch as f64))
             }
-            _ => (None, None),
+            None => (None, None),
         };
         ps.push(P { label: label.clone(), t, tokens_prefill: tp, tokens_decode: td });
     }
@@ -201,16 +207,17 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
     // The same table as CSV and JSON, for scripts.
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = std::iter::once("metric".to_string()).chain(ps.iter().map(|p| p.label.clone())).collect();
-    w.write_record(&header).map_err(|e| e.to_string())?;
+    let ser = |e: csv::Error| ReportError::Serialize { path: run.join("comparison.csv"), detail: e.to_string() };
+    w.write_record(&header).map_err(ser)?;
     for r in &table {
-        w.write_record(r).map_err(|e| e.to_string())?;
+        w.write_record(r).map_err(ser)?;
     }
-    write(&run.join("comparison.csv"), &String::from_utf8_lossy(&w.into_inner().map_err(|e| e.to_string())?))?;
+    write(&run.join("comparison.csv"), &String::from_utf8_lossy(&w.into_inner().map_err(|e| ReportError::Serialize { path: run.join("comparison.csv"), detail: e.to_string() })?))?;
     let json: Vec<serde_json::Value> = table
         .iter()
         .map(|r| serde_json::Value::Object(header.iter().cloned().zip(r.iter().map(|c| serde_json::Value::String(c.clone()))).collect()))
         .collect();
-    write(&run.join("comparison.json"), &(serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"))?;
+    write(&run.join("comparison.json"), &(serde_json::to_string_pretty(&json).map_err(|e| ReportError::Serialize { path: run.join("comparison.json"), detail: e.to_string() })? + "\n"))?;
     let _ = writeln!(md, "## What bounds each regime\n");
     for p in &ps {
         let mut why = Vec::new();
@@ -235,16 +242,17 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String, Stri
 }
 
 /// Renders every report of a capture run folder; returns the files written.
-pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>, String> {
+pub fn render_run(run: &Path, o: &RunOptions) -> Result<Vec<PathBuf>> {
     render_run_noting(run, o).map(|(files, _)| files)
 }
 
 /// [`render_run`], also returning what was left out (each bad sweep CSV row named by file and line, an
 /// unreadable sweep CSV); the same messages are listed in `index.md`.
-pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Vec<String>), String> {
+pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let mut written = Vec::new();
     let ro = ReportOptions::with_top(o.top.max(1));
-    let manifest: Option<serde_json::Value> = std::fs::read(run.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    // A manifest that cannot be read as one is left out, as if absent (the report still renders the run's files).
+    let manifest: Option<Manifest> = std::fs::read(run.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
     let mut skipped: Vec<String> = Vec::new();
     let mut sweep_rows = |name: &str| -> Vec<SweepRow> {
         let path = run.join(name);
@@ -265,29 +273,19 @@ pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Ve
     let seq = sweep_rows("seq_sweep.csv");
     let batch = sweep_rows("batch_sweep.csv");
     let mut index = String::new();
-    let title = manifest.as_ref().and_then(|m| m["run_id"].as_str()).map(str::to_string).unwrap_or_else(|| run.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let title = manifest.as_ref().map(|m| m.run_id.clone()).unwrap_or_else(|| run.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
     let _ = writeln!(index, "# Run {}\n", escape_cell(&title, 100));
     if let Some(m) = &manifest {
-        let s = |k: &str| m[k].as_str().unwrap_or("").to_string();
-        let _ = writeln!(index, "- **Model:** {} ({}, {} weights)", escape_cell(&s("model"), 60), s("dtype"), m["weights"]["kind"].as_str().unwrap_or("?"));
-        let _ = writeln!(index, "- **Device:** {} — {}", s("device"), escape_cell(&s("device_name"), 80));
-        let _ = writeln!(index, "- **Runs per configuration:** {} warmup + {} measured, {} decode steps", m["warmup"], m["reps"], m["gen_tokens"]);
-        if let Some(tools) = m["tools"].as_object() {
-            for (k, v) in tools {
-                let _ = writeln!(index, "- **{k}:** {}", escape_cell(v.as_str().unwrap_or(""), 100));
-            }
+        let _ = writeln!(index, "- **Model:** {} ({}, {} weights)", escape_cell(&m.model, 60), m.dtype, m.weights["kind"].as_str().unwrap_or("?"));
+        let _ = writeln!(index, "- **Device:** {} — {}", m.device, escape_cell(&m.device_name, 80));
+        let _ = writeln!(index, "- **Runs per configuration:** {} warmup + {} measured, {} decode steps", m.warmup, m.reps, m.gen_tokens);
+        for (k, v) in &m.tools {
+            let _ = writeln!(index, "- **{k}:** {}", escape_cell(v, 100));
         }
-        let _ = writeln!(index, "- **Created:** {}", s("created_utc"));
+        let _ = writeln!(index, "- **Created:** {}", m.created_utc);
         let _ = writeln!(index, "\n## Steps\n\n| step | status | seconds | message |\n|---|---|--:|---|");
-        for st in m["steps"].as_array().into_iter().flatten() {
-            let _ = writeln!(
-                index,
-                "| {} | {} | {:.1} | {} |",
-                escape_cell(st["name"].as_str().unwrap_or(""), 40),
-                st["status"].as_str().unwrap_or(""),
-                st["seconds"].as_f64().unwrap_or(0.0),
-                escape_cell(st["message"].as_str().unwrap_or(""), 160)
-            );
+        for st in &m.steps {
+            let _ = writeln!(index, "| {} | {} | {:.1} | {} |", escape_cell(&st.name, 40), st.status.as_str(), st.seconds, escape_cell(&st.message, 160));
         }
         index.push('\n');
     }
@@ -300,15 +298,15 @@ pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Ve
     }
     let _ = writeln!(index, "## Reports\n");
     if !seq.is_empty() || !batch.is_empty() {
-        let (md, files) = render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run).map_err(|e| e.to_string())?;
+        let (md, files) = render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run)?;
         write(&run.join("sweep.md"), &md)?;
         written.push(run.join("sweep.md"));
         let json = serde_json::json!({
-            "seq_sweep": seq,
-            "batch_sweep": batch,
+            "seq_sweep": seq.iter().map(crate::sweep::json_row).collect::<Vec<_>>(),
+            "batch_sweep": batch.iter().map(crate::sweep::json_row).collect::<Vec<_>>(),
             "findings": crate::sweep::findings(&seq, &batch, o.latency_budget_ms),
         });
-        write(&run.join("sweep.json"), &(serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"))?;
+        write(&run.join("sweep.json"), &(serde_json::to_string_pretty(&json).map_err(|e| ReportError::Serialize { path: run.join("sweep.json"), detail: e.to_string() })? + "\n"))?;
         written.push(run.join("sweep.json"));
         written.extend(files);
         let _ = writeln!(index, "- [Latency sweep](sweep.md): tables, figures and findings of both regimes ([seq_sweep.csv](seq_sweep.csv), [batch_sweep.csv](batch_sweep.csv))");

@@ -12,60 +12,51 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::charts::{write_figure, ChartError, Marker, Panel, Series};
+use crate::error::{ReportError, Result};
 use crate::markdown::table;
 
 /// A decode step this many times the batch-1 step marks saturation.
 pub const SATURATION_RISE: f64 = 1.25;
 
-/// The columns of a sweep CSV the report uses (see the README for their definitions).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
-#[allow(missing_docs)]
-pub struct SweepRow {
-    pub seq_len: u32,
-    pub batch: u32,
-    pub prefill_p50_ms: Option<f64>,
-    pub prefill_ms_per_tok: Option<f64>,
-    pub prefill_tok_s: Option<f64>,
-    pub decode_p50_ms_per_tok: Option<f64>,
-    pub decode_tok_s: Option<f64>,
-    pub total_tok_s: Option<f64>,
-    pub vram_mb: Option<f64>,
-    pub flag: String,
-    #[serde(default)]
-    pub ttft_p50_ms: Option<f64>,
-    #[serde(default)]
-    pub ttft_p90_ms: Option<f64>,
-    #[serde(default)]
-    pub itl_p50_ms: Option<f64>,
-    #[serde(default)]
-    pub itl_p90_ms: Option<f64>,
-    #[serde(default)]
-    pub kv_cache_mb: Option<f64>,
-    #[serde(default)]
-    pub weights_mb: Option<f64>,
+pub use schema::SweepRow;
+
+/// The columns of a sweep row that `sweep.json` carries (the report's own columns; the CSV has them all).
+pub const JSON_COLUMNS: [&str; 16] = [
+    "seq_len", "batch", "prefill_p50_ms", "prefill_ms_per_tok", "prefill_tok_s", "decode_p50_ms_per_tok", "decode_tok_s", "total_tok_s", "vram_mb",
+    "flag", "ttft_p50_ms", "ttft_p90_ms", "itl_p50_ms", "itl_p90_ms", "kv_cache_mb", "weights_mb",
+];
+
+/// A sweep row as `sweep.json` holds it: [`JSON_COLUMNS`] only.
+pub fn json_row(r: &SweepRow) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.retain(|k, _| JSON_COLUMNS.contains(&k.as_str()));
+    }
+    v
 }
 
 /// Reads a sweep CSV: every row, or an error at the first bad one.
-pub fn read_sweep(path: &Path) -> Result<Vec<SweepRow>, String> {
+pub fn read_sweep(path: &Path) -> Result<Vec<SweepRow>> {
     let (rows, bad) = read_sweep_lenient(path)?;
-    match bad.first() {
-        Some(b) => Err(b.clone()),
+    match bad.into_iter().next() {
+        Some(b) => Err(ReportError::SweepRow(b)),
         None => Ok(rows),
     }
 }
 
 /// Reads a sweep CSV keeping every valid row; each row that cannot be read (garbage, cut short by a kill) is
 /// left out and named in the returned messages (`FILE line N: …`). A file without the sweep's header is an error.
-pub fn read_sweep_lenient(path: &Path) -> Result<(Vec<SweepRow>, Vec<String>), String> {
-    analyze::fsutil::check_input(path).map_err(|e| e.to_string())?;
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = r.headers().map_err(|e| format!("{}: not a sweep CSV ({e})", path.display()))?.clone();
+pub fn read_sweep_lenient(path: &Path) -> Result<(Vec<SweepRow>, Vec<String>)> {
+    schema::io::check_input(path)?;
+    let bad = |detail: String| ReportError::Sweep { path: path.to_path_buf(), detail };
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| bad(e.to_string()))?;
+    let headers = r.headers().map_err(|e| bad(format!("not a sweep CSV ({e})")))?.clone();
     for col in ["seq_len", "batch"] {
         if !headers.iter().any(|h| h == col) {
-            return Err(format!("{}: not a sweep CSV of `latency-anatomy sweep` (no {col} column)", path.display()));
+            return Err(bad(format!("not a sweep CSV of `latency-anatomy sweep` (no {col} column)")));
         }
     }
     let (mut rows, mut bad) = (Vec::new(), Vec::new());

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+pub use schema::tables::PhaseBoundRow;
 
 use super::kernels::NcuKernelRow;
 use crate::attribution::Attribution;
@@ -75,24 +75,6 @@ mod tests {
 }
 
 
-/// `ncu_phases.csv`: per NVTX phase, GPU time by ncu verdict and the memory traffic it implies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseBoundRow {
-    /// Phase (`all` when the trace has no phases).
-    pub phase: String,
-    /// `memory-bound`, `compute-bound`, `latency-bound`, `unknown`, or `unprofiled` (no ncu data for that kernel).
-    pub bound: String,
-    /// Kernel executions (nsys).
-    pub kernels: u64,
-    /// Their GPU time, ns (nsys).
-    pub total_ns: i64,
-    /// Share of the phase's kernel time, %.
-    pub pct_phase_time: f64,
-    /// DRAM bytes these executions moved, estimated as the ncu bytes of the same kernel × executions.
-    pub dram_bytes_est: f64,
-    /// Time-weighted mean of ncu's DRAM bandwidth % of peak over the profiled kernels.
-    pub dram_pct_of_peak: Option<f64>,
-}
 
 fn shape(d: [u32; 3]) -> String {
     format!("{},{},{}", d[0], d[1], d[2])

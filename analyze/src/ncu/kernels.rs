@@ -13,32 +13,13 @@
 //!   memory-bound or compute-bound (whichever is higher); below that it is latency-bound (neither unit is
 //!   busy: launch overhead, dependencies, low occupancy). The 60 % line is the one Nsight Compute's own rules use.
 
-use serde::{Deserialize, Serialize};
+pub use schema::tables::{NcuKernelRow, NcuMetricRow};
 
 use super::csv::{Launch, NcuFile};
 
 /// SOL threshold (%) above which a unit counts as the bound.
 pub const SOL_BOUND_PCT: f64 = 60.0;
 
-/// One row of `ncu_metrics.csv`: one metric value of one launch, every metric the input holds (nothing is lost).
-/// A metric with per-instance values has one more row per instance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct NcuMetricRow {
-    /// The launch (`ID` of ncu; a `.ncu-rep`'s results in file order).
-    pub launch_id: u64,
-    /// Kernel name (demangled when the input has it).
-    pub kernel_name: String,
-    /// Metric name as ncu writes it.
-    pub metric: String,
-    /// Unit as written (CSV) or inferred from the name (`.ncu-rep`, which stores none); "" when unknown.
-    pub unit: String,
-    /// The numeric value in `unit` (not converted); empty for text and for values out of physical range.
-    pub value: Option<f64>,
-    /// The value exactly as stored: text, integer in decimal, float in its shortest round-trip form.
-    pub text: String,
-    /// Instance index for per-instance values; empty for the metric's own value.
-    pub instance: Option<u32>,
-}
 
 /// Every metric of every launch, in launch order then metric name order.
 pub fn metric_rows(f: &NcuFile) -> Vec<NcuMetricRow> {
@@ -73,76 +54,6 @@ pub fn metric_rows(f: &NcuFile) -> Vec<NcuMetricRow> {
     rows
 }
 
-/// One row of `ncu_kernels.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct NcuKernelRow {
-    /// Input file (name only).
-    pub file: String,
-    /// Launch ID in the ncu session.
-    pub id: u64,
-    /// Kernel name as ncu prints it.
-    pub kernel_name: String,
-    /// Normalized base name (joins with nsys).
-    pub base_name: String,
-    /// Grid `x,y,z` ("" when unknown).
-    pub grid: String,
-    /// Block `x,y,z`.
-    pub block: String,
-    /// Kernel duration, ns (`gpu__time_duration.sum`, else elapsed SM cycles / SM clock).
-    pub duration_ns: Option<f64>,
-    /// DRAM bytes read.
-    pub dram_read_bytes: Option<f64>,
-    /// DRAM bytes written.
-    pub dram_write_bytes: Option<f64>,
-    /// DRAM bytes in total (`dram__bytes.sum`, else read + write).
-    pub dram_bytes: Option<f64>,
-    /// L2 (LTS) bytes.
-    pub l2_bytes: Option<f64>,
-    /// Achieved DRAM bandwidth, GB/s (10⁹ B/s): `dram_bytes / duration`.
-    pub dram_gb_s: Option<f64>,
-    /// Peak DRAM bandwidth used as the denominator, GB/s.
-    pub peak_dram_gb_s: Option<f64>,
-    /// `dram_gb_s / peak_dram_gb_s`, %.
-    pub dram_pct_of_peak: Option<f64>,
-    /// FP16 FLOPs (hadd + hmul + 2·hfma).
-    pub flops_fp16: Option<f64>,
-    /// FP32 FLOPs (fadd + fmul + 2·ffma).
-    pub flops_fp32: Option<f64>,
-    /// FP64 FLOPs (dadd + dmul + 2·dfma).
-    pub flops_fp64: Option<f64>,
-    /// Sum of the three above.
-    pub flops: Option<f64>,
-    /// Tensor-core ops (Σ `sm__ops_path_tensor_src_*_dst_*.sum`).
-    pub tensor_ops: Option<f64>,
-    /// Tensor-pipe instructions (`sm__inst_executed_pipe_tensor.sum`).
-    pub tensor_inst: Option<f64>,
-    /// Achieved FLOP/s, GFLOP/s (`flops / duration`).
-    pub gflop_s: Option<f64>,
-    /// Arithmetic intensity, FLOP per DRAM byte.
-    pub arithmetic_intensity: Option<f64>,
-    /// Peak FP32 FLOP/s, GFLOP/s (roofline section).
-    pub peak_fp32_gflop_s: Option<f64>,
-    /// Ridge point: peak FP32 FLOP/s ÷ peak DRAM bandwidth, FLOP/byte.
-    pub ridge_flop_per_byte: Option<f64>,
-    /// Compute (SM) throughput, % of peak (SOL).
-    pub sm_pct: Option<f64>,
-    /// Memory throughput, % of peak (SOL).
-    pub memory_pct: Option<f64>,
-    /// DRAM throughput, % of peak.
-    pub dram_pct: Option<f64>,
-    /// Achieved occupancy, %.
-    pub achieved_occupancy_pct: Option<f64>,
-    /// Side of the FP32 roofline the kernel sits on: `memory` (intensity below the ridge), `compute`, or "".
-    pub roofline_side: String,
-    /// `memory-bound`, `compute-bound`, `latency-bound` or `unknown`.
-    pub bound: String,
-    /// Why: the numbers behind the verdict.
-    pub bound_reason: String,
-    /// NVTX phase of the matched nsys kernel (filled by the join).
-    pub phase: String,
-    /// Matched nsys kernel name ("" when not joined).
-    pub nsys_kernel: String,
-}
 
 fn dims(d: Option<[u64; 3]>) -> String {
     d.map(|[x, y, z]| format!("{x},{y},{z}")).unwrap_or_default()

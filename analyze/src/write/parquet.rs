@@ -1,0 +1,111 @@
+//! Parquet output (`--format parquet`): every table as `<table>.parquet`, with a fixed schema ([`columns`], from the registry's columns) and
+//! two columns added for scale-out: `trace_id` (which export the row comes from) and, in the per-device tables,
+//! `gpu` (the device's name). Files of many exports can then be queried together, e.g. with DuckDB:
+//! `SELECT name, sum(total_ns) FROM read_parquet('runs/*/kernels.parquet') GROUP BY name ORDER BY 2 DESC`.
+//!
+//! Types: integers (ns, bytes, counts) are `Int64`, ratios `Float64` (nullable where the table says "unknown"),
+//! text `Utf8`. Columns are only ever added (at the end), never renamed or retyped.
+
+use std::path::Path;
+
+use polars::prelude::{Column, DataFrame, ParquetWriter};
+use schema::table::{visit, ColType, Table, Visitor};
+
+use crate::error::{AnalyzeError, Result};
+use crate::tables::Tables;
+
+/// The Parquet columns of table `T`: `trace_id`, then the table's columns, with the device's name (`gpu`) after
+/// `device` in a per-device table that has no `gpu` column of its own.
+pub fn columns<T: Table>() -> Vec<(&'static str, ColType)> {
+    let mut cols = vec![("trace_id", ColType::Str)];
+    let has_gpu = T::COLUMNS.iter().any(|c| c.name == "gpu");
+    for c in T::COLUMNS {
+        cols.push((c.name, c.ty));
+        if c.name == "device" && T::PER_DEVICE && !has_gpu {
+            cols.push(("gpu", ColType::Str));
+        }
+    }
+    cols
+}
+
+/// The data frame of table `T` (columns of [`columns`]).
+pub fn frame<T: Table>(t: &Tables, trace_id: &str) -> Result<DataFrame> {
+    let table = T::NAME;
+    let v = serde_json::to_value(T::rows(t)).map_err(|e| AnalyzeError::Serialize { path: table.into(), detail: e.to_string() })?;
+    let rows = match v {
+        serde_json::Value::Array(a) => a,
+        _ => Vec::new(),
+    };
+    let gpu_of = |device: i64| t.info.gpus.iter().find(|g| g.device == device).map(|g| g.name.clone()).unwrap_or_default();
+    let cols = columns::<T>();
+    let mut columns = Vec::with_capacity(cols.len());
+    for (name, ty) in cols {
+        let cell = |r: &serde_json::Value| -> serde_json::Value {
+            match name {
+                "trace_id" => serde_json::Value::String(trace_id.to_string()),
+                "gpu" if r.get("gpu").is_none() => serde_json::Value::String(gpu_of(r["device"].as_i64().unwrap_or(-1))),
+                _ => r.get(name).cloned().unwrap_or(serde_json::Value::Null),
+            }
+        };
+        let c = match ty {
+            ColType::I64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_i64().unwrap_or(0)).collect::<Vec<i64>>()),
+            ColType::F64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_f64().unwrap_or(0.0)).collect::<Vec<f64>>()),
+            ColType::OptF64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_f64()).collect::<Vec<Option<f64>>>()),
+            ColType::OptI64 => Column::new(name.into(), rows.iter().map(|r| cell(r).as_i64()).collect::<Vec<Option<i64>>>()),
+            ColType::Str => Column::new(name.into(), rows.iter().map(|r| cell(r).as_str().unwrap_or_default().to_string()).collect::<Vec<String>>()),
+        };
+        columns.push(c);
+    }
+    DataFrame::new(rows.len(), columns).map_err(|e| AnalyzeError::Serialize { path: table.into(), detail: e.to_string() })
+}
+
+/// Writes the tables of `t` as Parquet files into `dir`: every registered table for an nsys export, the ncu
+/// tables alone for ncu input. Each file goes through a temporary name and a rename. Returns the names written.
+pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<Vec<String>> {
+    struct W<'a> {
+        t: &'a Tables,
+        dir: &'a Path,
+        trace_id: &'a str,
+        names: Vec<String>,
+    }
+    impl Visitor for W<'_> {
+        type Error = AnalyzeError;
+        fn table<T: Table>(&mut self) -> Result<()> {
+            if self.t.is_ncu_only() && !T::NCU_INPUT {
+                return Ok(());
+            }
+            let mut df = frame::<T>(self.t, self.trace_id)?;
+            let path = self.dir.join(format!("{}.parquet", T::NAME));
+            let tmp = crate::fsutil::temp_beside(&path);
+            let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Write { path: path.clone(), source })?;
+            let written = ParquetWriter::new(file)
+                .finish(&mut df)
+                .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })
+                .and_then(|_| std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Write { path: path.clone(), source }));
+            if written.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            written?;
+            self.names.push(format!("{}.parquet", T::NAME));
+            Ok(())
+        }
+    }
+    let mut w = W { t, dir, trace_id, names: Vec::new() };
+    visit(&mut w)?;
+    Ok(w.names)
+}
+
+/// Every Parquet table and its columns, in file order (for readers and tests).
+pub fn schemas() -> Vec<(&'static str, Vec<(&'static str, ColType)>)> {
+    struct S(Vec<(&'static str, Vec<(&'static str, ColType)>)>);
+    impl Visitor for S {
+        type Error = std::convert::Infallible;
+        fn table<T: Table>(&mut self) -> std::result::Result<(), Self::Error> {
+            self.0.push((T::NAME, columns::<T>()));
+            Ok(())
+        }
+    }
+    let mut s = S(Vec::new());
+    let Ok(()) = visit(&mut s);
+    s.0
+}

@@ -1,0 +1,90 @@
+//! The sweep CSV (`seq_sweep.csv`, `batch_sweep.csv`, and `nsys/<point>.csv` beside each profiled export): one
+//! row per configuration, written by `capture`, read by `reports` (tables, figures) and `analyze` (the bytes the
+//! model config predicts, `traffic.csv`). The seed-compatible columns come first; later columns default when an
+//! older CSV lacks them (`None` where a reader must know the value is missing).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// One row of the sweep CSV (seed-compatible columns first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SweepRow {
+    /// Prompt length, tokens.
+    pub seq_len: u32,
+    /// Batch size.
+    pub batch: u32,
+    /// Median prefill latency, ms.
+    pub prefill_p50_ms: Option<f64>,
+    /// `prefill_p50_ms / (seq × batch)`, ms per prompt token.
+    pub prefill_ms_per_tok: Option<f64>,
+    /// Prompt tokens per second.
+    pub prefill_tok_s: Option<f64>,
+    /// Median decode step, ms (one token per sequence).
+    pub decode_p50_ms_per_tok: Option<f64>,
+    /// Generated tokens per second (all sequences).
+    pub decode_tok_s: Option<f64>,
+    /// All tokens (prompt + generated) per second.
+    pub total_tok_s: Option<f64>,
+    /// Device memory in use at steady state, MB (CPU: resident memory of the process).
+    pub vram_mb: Option<f64>,
+    /// `collapse`, `oom`, `error`, or empty.
+    #[serde(default)]
+    pub flag: String,
+    /// Prefill p90, ms.
+    #[serde(default)]
+    pub prefill_p90_ms: Option<f64>,
+    /// Prefill p99, ms.
+    #[serde(default)]
+    pub prefill_p99_ms: Option<f64>,
+    /// Time to first token p50, ms.
+    #[serde(default)]
+    pub ttft_p50_ms: Option<f64>,
+    /// Time to first token p90, ms.
+    #[serde(default)]
+    pub ttft_p90_ms: Option<f64>,
+    /// Inter-token latency p50 over all decode steps, ms.
+    #[serde(default)]
+    pub itl_p50_ms: Option<f64>,
+    /// Inter-token latency p90, ms.
+    #[serde(default)]
+    pub itl_p90_ms: Option<f64>,
+    /// End-to-end p50, ms.
+    #[serde(default)]
+    pub e2e_p50_ms: Option<f64>,
+    /// End-to-end p90, ms.
+    #[serde(default)]
+    pub e2e_p90_ms: Option<f64>,
+    /// KV cache of `batch` sequences of `seq + gen` tokens, MB (config formula).
+    #[serde(default)]
+    pub kv_cache_mb: Option<f64>,
+    /// Weights, MB (config formula).
+    #[serde(default)]
+    pub weights_mb: Option<f64>,
+    /// Unmeasured warmup runs.
+    #[serde(default)]
+    pub warmup: Option<u32>,
+    /// Measured reps.
+    #[serde(default)]
+    pub reps: Option<u32>,
+    /// Peak device memory over the run so far, MB (CPU: peak resident memory).
+    #[serde(default)]
+    pub vram_peak_mb: Option<f64>,
+    /// Decode steps per rep.
+    #[serde(default)]
+    pub gen_tokens: Option<u32>,
+}
+
+impl SweepRow {
+    /// Runs of the configuration in a trace of it: warmup + measured reps (`None` when the CSV lacks them).
+    pub fn runs(&self) -> Option<u32> {
+        Some(self.warmup? + self.reps?)
+    }
+}
+
+/// The first row of a sweep CSV (a profiled point's CSV has one row); `None` when the file is missing or its
+/// first row cannot be read as a sweep row.
+pub fn first_row(path: &Path) -> Option<SweepRow> {
+    let mut r = csv::Reader::from_path(path).ok()?;
+    r.deserialize().next()?.ok()
+}
