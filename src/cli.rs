@@ -195,7 +195,7 @@ impl CaptureArgs {
         let nsys = if self.no_nsys {
             Tool::Skip("disabled by --no-nsys".into())
         } else {
-            match self.nsys.clone().or_else(|| analyze::trace::find_on_path("nsys")) {
+            match self.nsys.clone().or_else(|| analyze::read::nsys::export::find_on_path("nsys")) {
                 Some(p) if p.is_file() => Tool::Use(p),
                 _ => {
                     notes.push("nsys not found (PATH or --nsys): install Nsight Systems (`bash .ci/setup`), or pass --no-nsys; the sweeps still run".into());
@@ -208,7 +208,7 @@ impl CaptureArgs {
         } else if device == capture::sweep::DeviceKind::Cpu && self.ncu.is_none() {
             Tool::Skip("ncu profiles CUDA kernels; this capture runs on the CPU".into())
         } else {
-            match self.ncu.clone().or_else(|| analyze::trace::find_on_path("ncu")) {
+            match self.ncu.clone().or_else(|| analyze::read::nsys::export::find_on_path("ncu")) {
                 Some(p) if p.is_file() => Tool::Use(p),
                 _ => {
                     notes.push("ncu not found (PATH or --ncu): install Nsight Compute, or pass --no-ncu; the sweeps still run".into());
@@ -440,7 +440,7 @@ pub struct ReportArgs {
     pub latency_budget: Option<f64>,
 }
 
-/// How exports are read (see `analyze::directio`).
+/// How exports are read (see `analyze::read::directio`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IoArg {
     /// Direct reads for a large file not in the page cache, the page cache otherwise.
@@ -453,11 +453,11 @@ pub enum IoArg {
 
 impl IoArg {
     /// The library's read mode.
-    pub fn mode(self) -> analyze::directio::ReadMode {
+    pub fn mode(self) -> analyze::read::directio::ReadMode {
         match self {
-            IoArg::Auto => analyze::directio::ReadMode::Auto,
-            IoArg::Direct => analyze::directio::ReadMode::Direct,
-            IoArg::Buffered => analyze::directio::ReadMode::Buffered,
+            IoArg::Auto => analyze::read::directio::ReadMode::Auto,
+            IoArg::Direct => analyze::read::directio::ReadMode::Direct,
+            IoArg::Buffered => analyze::read::directio::ReadMode::Buffered,
         }
     }
 }
@@ -474,7 +474,7 @@ pub struct AnalyzeConfig {
     pub top: usize,
     pub quiet: bool,
     pub verbose: bool,
-    pub io: analyze::directio::ReadMode,
+    pub io: analyze::read::directio::ReadMode,
 }
 
 impl AnalyzeArgs {
@@ -495,10 +495,10 @@ impl AnalyzeArgs {
         options.phases = phases;
         options.model = match &self.sweep_csv {
             Some(p) => Some(
-                analyze::traffic::ModelBytes::from_sweep_csv(p)
+                analyze::passes::traffic::ModelBytes::from_sweep_csv(p)
                     .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,
             ),
-            None => analyze::traffic::ModelBytes::beside(&self.input),
+            None => analyze::passes::traffic::ModelBytes::beside(&self.input),
         };
         let mut formats: Vec<analyze::Format> = self
             .format

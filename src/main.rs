@@ -213,10 +213,10 @@ fn capture_cmd(args: cli::CaptureArgs) -> anyhow::Result<()> {
     install_stop_handler();
     let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
         let mut opts = analyze::Options::default();
-        opts.model = analyze::traffic::ModelBytes::beside(sqlite);
-        let (trace, attr) = analyze::trace::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
+        opts.model = analyze::passes::traffic::ModelBytes::beside(sqlite);
+        let (trace, attr) = analyze::pipeline::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
         let ncu_file = match ncu {
-            Some(p) => Some(analyze::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
+            Some(p) => Some(analyze::read::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
             None => None,
         };
         let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
@@ -308,7 +308,7 @@ fn analyze_cmd(cfg: cli::AnalyzeConfig) -> anyhow::Result<()> {
             eprintln!("  {msg}");
         }
     };
-    analyze::directio::set_read_mode(cfg.io);
+    analyze::read::directio::set_read_mode(cfg.io);
     let mut inputs: Vec<&std::path::Path> = vec![&cfg.input];
     inputs.extend(cfg.ncu.iter().map(|p| p.as_path()));
     for i in &inputs {
@@ -337,13 +337,13 @@ fn analyze_locked(cfg: &cli::AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) ->
     let tables = if is_ncu_input(&cfg.input) {
         let mut inputs = vec![cfg.input.clone()];
         inputs.extend(cfg.ncu.iter().cloned());
-        let file = analyze::ncu::read_inputs(&inputs, &cfg.out)?;
+        let file = analyze::read::ncu::read_inputs(&inputs, &cfg.out)?;
         analyze::analyze_ncu(&cfg.input.display().to_string(), &file)
     } else {
-        let sqlite = analyze::trace::ensure_sqlite(&cfg.input, &cfg.out)?;
-        let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
-        let (trace, attr) = analyze::trace::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
-        if analyze::directio::direct_opens() > 0 {
+        let sqlite = analyze::read::nsys::export::ensure_sqlite(&cfg.input, &cfg.out)?;
+        let ncu = if cfg.ncu.is_empty() { None } else { Some(analyze::read::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
+        let (trace, attr) = analyze::pipeline::load_attributed_with(&sqlite, &cfg.options.phases, &progress)?;
+        if analyze::read::directio::direct_opens() > 0 {
             progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
         }
         let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();

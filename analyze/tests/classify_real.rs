@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use latency_anatomy_analyze::classify::{classify, KernelClass};
+use latency_anatomy_analyze::passes::classify::{classify, KernelClass};
 
 #[test]
 fn only_unclassifiable_real_kernels_are_other() {

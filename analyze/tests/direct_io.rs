@@ -5,7 +5,7 @@
 
 mod common;
 
-use latency_anatomy_analyze::directio::{self, ReadMode};
+use latency_anatomy_analyze::read::directio::{self, ReadMode};
 use latency_anatomy_analyze::{analyze_file, bench, Options, Tables};
 
 fn json(t: &Tables) -> serde_json::Value {

@@ -6,7 +6,7 @@
 mod common;
 
 use latency_anatomy_analyze::stats::{covered, union};
-use latency_anatomy_analyze::trace::{ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};
+use latency_anatomy_analyze::model::{ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};
 use latency_anatomy_analyze::{analyze_file, analyze_trace, Options, Tables};
 use proptest::prelude::*;
 
@@ -55,7 +55,7 @@ fn every_real_export_adds_up() {
     let Some(dir) = common::realdata_or_skip("invariants") else { return };
     for file in common::sqlite_files(&dir) {
         let t = analyze_file(&file, &Options::default()).unwrap();
-        let trace = latency_anatomy_analyze::trace::load(&file).unwrap();
+        let trace = latency_anatomy_analyze::read::nsys::load(&file).unwrap();
         let ops: Vec<_> = trace
             .kernels
             .iter()

@@ -5,8 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use latency_anatomy_analyze::ncu::csv::read;
-use latency_anatomy_analyze::ncu::kernels::{kernel_rows, NcuKernelRow};
+use latency_anatomy_analyze::read::ncu::csv::read;
+use latency_anatomy_analyze::passes::ncu_kernels::{kernel_rows, NcuKernelRow};
 
 fn rows(path: &Path) -> Vec<NcuKernelRow> {
     let f = read(path).unwrap_or_else(|e| panic!("{e}"));
@@ -106,7 +106,7 @@ fn codegandee_gemv_roofline() {
     // 128 byte/cycle × 13.72 GHz; 43,520 FFMA ops/cycle × 2.15 GHz.
     let mut files: Vec<_> = std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    let merged = latency_anatomy_analyze::ncu::csv::merge(files.iter().map(|p| read(p).unwrap()).collect());
+    let merged = latency_anatomy_analyze::read::ncu::csv::merge(files.iter().map(|p| read(p).unwrap()).collect());
     assert_eq!(merged.launches.len(), 1);
     let d = kernel_rows("kernel_0001", &merged, None);
     let k = &d[0];

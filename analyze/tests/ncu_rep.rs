@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use latency_anatomy_analyze::ncu::rep::{self, RepValue};
-use latency_anatomy_analyze::ncu::units::normalize;
+use latency_anatomy_analyze::read::ncu::rep::{self, RepValue};
+use latency_anatomy_analyze::read::ncu::units::normalize;
 
 mod common;
 

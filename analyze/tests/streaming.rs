@@ -8,8 +8,9 @@ mod common;
 
 use std::path::Path;
 
-use latency_anatomy_analyze::{analyze_attributed, analyze_file, analyze_trace, trace, Options, Tables};
-use trace::ReadOptions;
+use latency_anatomy_analyze::read::nsys;
+use latency_anatomy_analyze::{analyze_attributed, analyze_file, analyze_trace, pipeline, Options, Tables};
+use nsys::ReadOptions;
 
 fn json(t: &Tables) -> serde_json::Value {
     let mut v = serde_json::to_value(t).unwrap();
@@ -20,7 +21,7 @@ fn json(t: &Tables) -> serde_json::Value {
 fn same_both_ways(file: &Path) -> Tables {
     let opts = Options::default();
     let streamed = analyze_file(file, &opts).unwrap();
-    let in_memory = analyze_trace(&trace::load(file).unwrap(), &opts);
+    let in_memory = analyze_trace(&nsys::load(file).unwrap(), &opts);
     assert_eq!(json(&streamed), json(&in_memory), "{}", file.display());
     streamed
 }
@@ -103,9 +104,9 @@ fn a_launch_under_an_unexpected_api_name_is_still_found() {
 fn chunked(file: &Path, chunk_rows: u64, threads: usize) -> (Tables, Tables) {
     let opts = Options::default();
     let ro = ReadOptions { chunk_rows, threads };
-    let (t, a) = trace::load_attributed_opts(file, &opts.phases, &|_| {}, &ro).unwrap();
+    let (t, a) = pipeline::load_attributed_opts(file, &opts.phases, &|_| {}, &ro).unwrap();
     let streamed = analyze_attributed(&t, &a, &opts, None);
-    let in_memory = analyze_trace(&trace::load_with(file, &ro).unwrap(), &opts);
+    let in_memory = analyze_trace(&nsys::load_with(file, &ro).unwrap(), &opts);
     (streamed, in_memory)
 }
 

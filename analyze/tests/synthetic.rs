@@ -190,8 +190,8 @@ fn ncu_join_carries_phases() {
                \"0\",\"void gemm_kernel<float>(Params)\",\"(128, 1, 1)\",\"(1, 1, 1)\",\"500\",\"425,000\",\"20\",\"85\",\"85\"\n";
     let ncu_path = dir.path().join("n.csv");
     std::fs::write(&ncu_path, ncu).unwrap();
-    let file = latency_anatomy_analyze::ncu::csv::read(&ncu_path).unwrap();
-    let trace = latency_anatomy_analyze::trace::load(&p).unwrap();
+    let file = latency_anatomy_analyze::read::ncu::csv::read(&ncu_path).unwrap();
+    let trace = latency_anatomy_analyze::read::nsys::load(&p).unwrap();
     let t = latency_anatomy_analyze::analyze_trace_with_ncu(&trace, &Options::default(), Some(("n.csv", &file)));
     assert_eq!(t.ncu_kernels.len(), 1);
     let k = &t.ncu_kernels[0];
@@ -222,7 +222,7 @@ fn traffic_per_phase() {
     )
     .unwrap();
     let mut opts = Options::default();
-    opts.model = latency_anatomy_analyze::traffic::ModelBytes::beside(&p);
+    opts.model = latency_anatomy_analyze::passes::traffic::ModelBytes::beside(&p);
     assert!(opts.model.is_some());
     let t = analyze_file(&p, &opts).unwrap();
     let row = |ph: &str| t.traffic.iter().find(|r| r.phase == ph).unwrap();

@@ -2,8 +2,8 @@
 //! an escaped name never breaks a table row.
 #![no_main]
 
-use latency_anatomy_analyze::classify::classify;
-use latency_anatomy_analyze::ncu::join::base_name;
+use latency_anatomy_analyze::passes::classify::classify;
+use latency_anatomy_analyze::passes::ncu_phases::base_name;
 use latency_anatomy_reports::markdown::escape_cell;
 use libfuzzer_sys::fuzz_target;
 

@@ -1,7 +1,8 @@
 //! The ncu CSV reader and the kernel rows built from it: any bytes give rows or an error, never a panic.
 #![no_main]
 
-use latency_anatomy_analyze::ncu::{csv, kernels};
+use latency_anatomy_analyze::passes::ncu_kernels as kernels;
+use latency_anatomy_analyze::read::ncu::csv;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

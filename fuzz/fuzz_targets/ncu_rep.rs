@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use latency_anatomy_analyze::ncu::{kernels, rep};
+use latency_anatomy_analyze::passes::ncu_kernels as kernels;
+use latency_anatomy_analyze::read::ncu::rep;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

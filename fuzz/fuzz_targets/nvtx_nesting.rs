@@ -2,7 +2,7 @@
 //! no panic, and the numbers add up (attributed ≤ total, innermost sums to attributed, utilization ≤ 100 %).
 #![no_main]
 
-use latency_anatomy_analyze::trace::{ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};
+use latency_anatomy_analyze::model::{ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};
 use latency_anatomy_analyze::{analyze_trace, Options};
 use libfuzzer_sys::fuzz_target;
 

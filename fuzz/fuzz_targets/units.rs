@@ -1,7 +1,7 @@
 //! The unit normalizer and number parser: any unit and value text, no panic, finite results.
 #![no_main]
 
-use latency_anatomy_analyze::ncu::units::{normalize, parse_number};
+use latency_anatomy_analyze::read::ncu::units::{normalize, parse_number};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

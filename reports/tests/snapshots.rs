@@ -80,7 +80,7 @@ fn ncu_roofline_report() {
     let k = dir.join("CodeGandee+llm-perf-opt/ncu-v2/kernel_0005_e67789a8b6cb9adf2cb8d4d3745a9a79");
     let mut files: Vec<_> = std::fs::read_dir(&k).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    let merged = analyze::ncu::csv::merge(files.iter().map(|p| analyze::ncu::csv::read(p).unwrap()).collect());
+    let merged = analyze::read::ncu::csv::merge(files.iter().map(|p| analyze::read::ncu::csv::read(p).unwrap()).collect());
     let t = analyze::analyze_ncu("kernel_0005", &merged);
     insta::assert_snapshot!(render_markdown(&t, &ReportOptions::default()));
 }

@@ -28,3 +28,30 @@ pub fn step_range(k: u32) -> String {
 pub fn run_range(measured: bool, i: u32) -> String {
     if measured { format!("rep_{i}") } else { format!("warmup_{i}") }
 }
+
+/// Phase of a range name, if it is one of `phases`: the name without its domain (`latency_anatomy:decode`),
+/// case-insensitive, equal to a phase or starting with it when no letter follows (`decode_step_3`, `Decode 12`;
+/// not `decoder_layer`).
+pub fn phase_of(range_name: &str, phases: &[String]) -> Option<usize> {
+    let base = range_name.rsplit(':').next().unwrap_or(range_name).trim().to_ascii_lowercase();
+    phases.iter().position(|p| {
+        let p = p.to_ascii_lowercase();
+        base == p || (base.starts_with(&p) && !base[p.len()..].starts_with(|c: char| c.is_ascii_alphabetic()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_names() {
+        let ph = vec!["prefill".to_string(), "decode".to_string()];
+        assert_eq!(phase_of("latency_anatomy:prefill", &ph), Some(0));
+        assert_eq!(phase_of("decode", &ph), Some(1));
+        assert_eq!(phase_of("decode_step_3", &ph), Some(1));
+        assert_eq!(phase_of("Decode 12", &ph), Some(1));
+        assert_eq!(phase_of("decoder_layer", &ph), None);
+        assert_eq!(phase_of("s128_b1", &ph), None);
+    }
+}

@@ -1,7 +1,7 @@
 //! NVTX range table (`nvtx_ranges.csv`): CPU time of each range name and the GPU work launched inside it,
-//! attributed by launch (see [`crate::attribution`], which aggregates per name while it sweeps).
+//! attributed by launch (see [`crate::passes::attribution`], which aggregates per name while it sweeps).
 
-use crate::attribution::Attribution;
+use crate::passes::attribution::Attribution;
 use crate::tables::{r1, RangeRow};
 
 /// Builds the range table, sorted by inclusive GPU time (descending), then CPU time, then name.

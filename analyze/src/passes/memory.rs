@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::stats::summarize;
 use crate::tables::{r1, r2, MemoryRow};
-use crate::trace::{MemKind, Trace};
+use crate::model::{MemKind, Trace};
 
 /// Builds the memory table, sorted by device, then total time (descending), then kind.
 pub fn memory_table(trace: &Trace) -> Vec<MemoryRow> {

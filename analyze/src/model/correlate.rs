@@ -10,9 +10,9 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::attribution::NONE;
-use crate::dense::DenseIds;
-use crate::trace::{process_key, ApiCall};
+use crate::model::NONE;
+use crate::model::dense::DenseIds;
+use crate::model::{process_key, ApiCall};
 
 /// The sorted calls of one process.
 struct Process {

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use prost::Message;
 
-use super::csv::{measure, Launch, Metric, NcuFile, Tally};
+use crate::read::ncu::csv::{measure, Launch, Metric, NcuFile, Tally};
 use crate::error::{AnalyzeError, Result};
 
 /// Message declarations (field numbers of NVIDIA's `ProfilerReport.proto` family).

@@ -8,20 +8,11 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
-use crate::attribution::Attribution;
-use crate::classify::{classify, KernelClass};
+use crate::passes::attribution::Attribution;
+use crate::passes::classify::{classify, KernelClass};
 use crate::stats::pct;
 use crate::tables::{r2, ClassRow};
-use crate::trace::Trace;
-
-/// Phase of a range name, if it is one of `phases`.
-pub fn phase_of(range_name: &str, phases: &[String]) -> Option<usize> {
-    let base = range_name.rsplit(':').next().unwrap_or(range_name).trim().to_ascii_lowercase();
-    phases.iter().position(|p| {
-        let p = p.to_ascii_lowercase();
-        base == p || (base.starts_with(&p) && !base[p.len()..].starts_with(|c: char| c.is_ascii_alphabetic()))
-    })
-}
+use crate::model::Trace;
 
 /// Builds the class table from the ops' phase labels (see [`Attribution::label`]); `phases` orders the rows.
 pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> Vec<ClassRow> {
@@ -86,18 +77,3 @@ pub fn class_table(trace: &Trace, attr: &Attribution, phases: &[String]) -> Vec<
     rows
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phase_names() {
-        let ph = vec!["prefill".to_string(), "decode".to_string()];
-        assert_eq!(phase_of("latency_anatomy:prefill", &ph), Some(0));
-        assert_eq!(phase_of("decode", &ph), Some(1));
-        assert_eq!(phase_of("decode_step_3", &ph), Some(1));
-        assert_eq!(phase_of("Decode 12", &ph), Some(1));
-        assert_eq!(phase_of("decoder_layer", &ph), None);
-        assert_eq!(phase_of("s128_b1", &ph), None);
-    }
-}

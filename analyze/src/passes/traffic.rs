@@ -11,10 +11,10 @@ use std::path::Path;
 
 pub use schema::tables::TrafficRow;
 
-use crate::attribution::Attribution;
-use crate::ncu::join::{KeyMaker, NcuIndex};
-use crate::ncu::kernels::NcuKernelRow;
-use crate::trace::Trace;
+use crate::passes::attribution::Attribution;
+use crate::passes::ncu_phases::{KeyMaker, NcuIndex};
+use crate::passes::ncu_kernels::NcuKernelRow;
+use crate::model::Trace;
 
 /// What the model config predicts, read from a capture's sweep CSV row.
 #[derive(Debug, Clone, Copy, PartialEq)]

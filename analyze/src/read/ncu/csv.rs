@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::units::{normalize, parse_number};
+use crate::read::ncu::units::{normalize, parse_number};
 use crate::error::{AnalyzeError, Result};
 
 /// One metric value of a launch.

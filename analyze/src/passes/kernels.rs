@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::classify::classify;
-use crate::dense::DenseIds;
+use crate::passes::classify::classify;
+use crate::model::dense::DenseIds;
 use crate::stats::{pct, summarize, Summary};
 use crate::tables::{r1, r2, KernelRow};
-use crate::trace::Trace;
+use crate::model::Trace;
 
 /// Builds the kernel table, sorted by device, then total time (descending), then name.
 pub fn kernel_table(trace: &Trace) -> Vec<KernelRow> {

@@ -11,12 +11,12 @@
 //! [`ReadMode::Auto`] (the default) reads directly only when it pays: a file of at least [`DIRECT_MIN_BYTES`] of
 //! which less than half is in the page cache (asked with `mincore`), on Linux. Where `O_DIRECT` is refused (tmpfs,
 //! some network file systems), or a direct read fails with `EINVAL`, the file is read through the page cache as
-//! before. The export is opened `immutable` (see [`crate::trace::open`]), so the VFS takes no locks and never
+//! before. The export is opened `immutable` (see [`crate::read::nsys::sqlite::open`]), so the VFS takes no locks and never
 //! writes.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
-/// How [`crate::trace::open`] reads an export.
+/// How [`crate::read::nsys::sqlite::open`] reads an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReadMode {
     /// Direct reads for a large file that is mostly not in the page cache; the page cache otherwise.

@@ -15,7 +15,7 @@
 
 pub use schema::tables::{NcuKernelRow, NcuMetricRow};
 
-use super::csv::{Launch, NcuFile};
+use crate::read::ncu::csv::{Launch, NcuFile};
 
 /// SOL threshold (%) above which a unit counts as the bound.
 pub const SOL_BOUND_PCT: f64 = 60.0;
@@ -33,7 +33,7 @@ pub fn metric_rows(f: &NcuFile) -> Vec<NcuMetricRow> {
                     metric: name.clone(),
                     unit: m.raw_unit.clone(),
                     // The number as written, where the reader kept the value (not text, not out of range).
-                    value: m.value.and(super::units::parse_number(&m.raw)),
+                    value: m.value.and(crate::read::ncu::units::parse_number(&m.raw)),
                     text: m.raw.clone(),
                     instance: None,
                 });
@@ -43,7 +43,7 @@ pub fn metric_rows(f: &NcuFile) -> Vec<NcuMetricRow> {
                         kernel_name: l.kernel_name.clone(),
                         metric: name.clone(),
                         unit: m.raw_unit.clone(),
-                        value: super::units::parse_number(v),
+                        value: crate::read::ncu::units::parse_number(v),
                         text: v.clone(),
                         instance: Some(i as u32),
                     });
@@ -174,7 +174,7 @@ fn row(file_name: &str, l: &Launch, fallback_peak: Option<f64>) -> NcuKernelRow 
         file: file_name.to_string(),
         id: l.id,
         kernel_name: l.kernel_name.clone(),
-        base_name: super::join::base_name(&l.kernel_name),
+        base_name: super::ncu_phases::base_name(&l.kernel_name),
         grid: dims(l.grid),
         block: dims(l.block),
         duration_ns: round(duration_s.map(|s| s * 1e9), 3),

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::attribution::{Attribution, NONE};
+use crate::passes::attribution::{Attribution, NONE};
 use crate::stats::{for_each_merged, median, pct, sorted_union};
 use crate::tables::{r1, r2, GapRow, TimelineRow};
-use crate::trace::Trace;
+use crate::model::Trace;
 
 /// How many gaps per device `gaps.csv` lists.
 pub const TOP_GAPS: usize = 10;

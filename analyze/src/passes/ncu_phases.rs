@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 pub use schema::tables::PhaseBoundRow;
 
-use super::kernels::NcuKernelRow;
-use crate::attribution::Attribution;
-use crate::trace::Trace;
+use crate::tables::NcuKernelRow;
+use crate::passes::attribution::Attribution;
+use crate::model::Trace;
 
 /// The base function name of a (demangled) kernel name: `void cutlass::Kernel2<…>(T1::Params)` → `Kernel2`,
 /// `std::enable_if<!T7, void>::type internal::gemvx::kernel<…>(T13)` → `kernel`.
@@ -99,7 +99,7 @@ impl<'t> KeyMaker<'t> {
     }
 
     /// The key id of `k` (index into `keys`).
-    pub fn id(&mut self, k: &crate::trace::Kernel) -> u32 {
+    pub fn id(&mut self, k: &crate::model::Kernel) -> u32 {
         if let Some(&id) = self.ids.get(&(k.name, k.config)) {
             return id;
         }
@@ -113,7 +113,7 @@ impl<'t> KeyMaker<'t> {
     }
 
     /// The key of `k`.
-    pub fn key(&mut self, k: &crate::trace::Kernel) -> KernelKey {
+    pub fn key(&mut self, k: &crate::model::Kernel) -> KernelKey {
         let id = self.id(k);
         self.keys[id as usize].clone()
     }

@@ -16,25 +16,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::FxHashMap;
 
-use crate::trace::{RangeStyle, Trace};
+use crate::model::{RangeIn, RangeStyle, Trace};
 
-/// "No value" in the `u32` index columns.
-pub const NONE: u32 = u32::MAX;
+/// "No such index" (see [`crate::model::NONE`]).
+pub use crate::model::NONE;
 
-/// One GPU op: a kernel or a memcpy/memset (ops are numbered kernels first, then memory operations).
-#[derive(Debug, Clone, Copy)]
-pub struct GpuOp {
-    /// Start, ns.
-    pub start: i64,
-    /// End, ns.
-    pub end: i64,
-    /// Device ordinal.
-    pub device: i64,
-    /// Index into `Trace::kernels` (`is_kernel`) or `Trace::memops`.
-    pub index: usize,
-    /// True for kernels.
-    pub is_kernel: bool,
-}
+pub use crate::model::GpuOp;
 
 /// Aggregates of every instance of one range name.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,27 +61,6 @@ impl RangeAgg {
         self.proj_total = self.proj_total.saturating_add(o.proj_total);
         self.proj_instances += o.proj_instances;
     }
-}
-
-/// A range fed to the sweep.
-#[derive(Debug, Clone, Copy)]
-pub struct RangeIn {
-    /// CPU start, ns.
-    pub start: i64,
-    /// CPU end, ns; `None` for a range never closed (it ends at the last NVTX timestamp, as in nsys).
-    pub end: Option<i64>,
-    /// Thread of the start.
-    pub global_tid: i64,
-    /// Ended on another thread: counted, but gets no GPU work (as in nsys).
-    pub cross_thread: bool,
-    /// Push/pop or start/end.
-    pub style: RangeStyle,
-    /// The caller's name key (resolved to a name by [`Attribution::from_sweep`]).
-    pub key: u32,
-    /// Phase index of the name, if it is a phase.
-    pub phase: Option<u8>,
-    /// Position in the input (breaks ties between ranges with equal start and end).
-    pub order: u64,
 }
 
 /// Why a streamed range could not be taken; the caller sorts the ranges and feeds them again with the last
@@ -150,7 +116,7 @@ pub struct Sweep<'t> {
 /// The launching API call of every op (index into `Trace::api`, [`NONE`] when none): the first call with the
 /// op's process and correlation id.
 pub fn launches(trace: &Trace) -> Vec<u32> {
-    crate::correlate::lookup_launches(&trace.api, trace.op_keys())
+    crate::model::correlate::lookup_launches(&trace.api, trace.op_keys())
 }
 
 impl<'t> Sweep<'t> {
@@ -180,7 +146,7 @@ impl<'t> Sweep<'t> {
             }
         }
         drop(fill);
-        let mut ids = crate::dense::DenseIds::default();
+        let mut ids = crate::model::dense::DenseIds::default();
         let mut list: Vec<(i64, Thread)> = Vec::new();
         for (a, call) in trace.api.iter().enumerate() {
             let ops = &by_call[first[a] as usize..first[a + 1] as usize];
@@ -458,7 +424,7 @@ impl Attribution {
             max_ts = max_ts.max(r.start).max(r.end);
             let phase = *phase_cache
                 .entry(r.name)
-                .or_insert_with(|| crate::classes::phase_of(trace.name(r.name), phases).map(|p| p as u8));
+                .or_insert_with(|| schema::phase::phase_of(trace.name(r.name), phases).map(|p| p as u8));
             ins.push(RangeIn {
                 start: r.start,
                 end: Some(r.end),

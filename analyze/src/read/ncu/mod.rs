@@ -1,9 +1,8 @@
-//! Nsight Compute input: CSV parsing ([`csv`]), unit normalization ([`units`]), per-launch kernel rows with
-//! FLOPs and roofline verdicts ([`kernels`]), and matching launches to nsys kernels ([`join`]).
+//! Nsight Compute input: CSV exports ([`csv`]), `.ncu-rep` reports read natively ([`rep`]) and unit
+//! normalization ([`units`]), all into one [`csv::NcuFile`]. The tables built from it are passes:
+//! [`crate::passes::ncu_kernels`] and [`crate::passes::ncu_phases`].
 
 pub mod csv;
-pub mod join;
-pub mod kernels;
 pub mod rep;
 pub mod units;
 
@@ -25,7 +24,7 @@ pub fn read_inputs(paths: &[PathBuf], out_dir: &Path) -> Result<csv::NcuFile> {
         match rep::read(p) {
             Ok(r) => files.push(rep::to_ncu_file(&r)),
             // Not a format this reader knows (another magic): an installed ncu may still read it.
-            Err(AnalyzeError::NcuRep { offset: 0, detail, .. }) if !detail.contains("empty") && crate::trace::find_on_path("ncu").is_some() => {
+            Err(AnalyzeError::NcuRep { offset: 0, detail, .. }) if !detail.contains("empty") && crate::read::nsys::export::find_on_path("ncu").is_some() => {
                 let mut f = csv::read(&convert_report(p, out_dir)?)?;
                 f.notes.push(format!("{} was read by `ncu --import` ({detail}: not a report layout the built-in reader knows)", p.display()));
                 files.push(f);
@@ -44,7 +43,7 @@ pub fn convert_report(report: &Path, out_dir: &Path) -> Result<PathBuf> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
-    let ncu = crate::trace::find_on_path("ncu").ok_or_else(|| AnalyzeError::NcuMissing { path: report.to_path_buf() })?;
+    let ncu = crate::read::nsys::export::find_on_path("ncu").ok_or_else(|| AnalyzeError::NcuMissing { path: report.to_path_buf() })?;
     std::fs::create_dir_all(out_dir).map_err(|source| AnalyzeError::Write { path: out_dir.to_path_buf(), source })?;
     let stem = report.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
     let out = out_dir.join(format!("{stem}.raw.csv"));
