@@ -7,6 +7,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{AnalyzeError, Result};
+use crate::read::directio::ReadMode;
 use crate::read::nsys::READ_SET;
 
 /// Tables whose rows are repeated per tile (shifted in time, with fresh correlation ids).
@@ -51,7 +52,7 @@ pub fn make_trace(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
     if kernels == 0 {
         return Err(AnalyzeError::BadInput { path: out.to_path_buf(), detail: "cannot be built with --kernels 0; give the number of kernel executions wanted (at least 1)".into() });
     }
-    crate::read::nsys::sqlite::open(from)?; // a clear error for a file that is not an export
+    crate::read::nsys::sqlite::open(from, ReadMode::Auto)?; // a clear error for a file that is not an export
     // Built under a temporary name and renamed when complete: a failure leaves neither a partial file nor an
     // empty one, and an existing `out` is only replaced by a complete export.
     let tmp = crate::fsutil::temp_beside(out);
@@ -152,8 +153,8 @@ fn make_trace_into(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
 
 /// The floor: reads exactly the columns the analysis reads (plain `SELECT` loops, values touched, nothing kept).
 /// Returns the number of rows read.
-pub fn bare_scan(path: &Path) -> Result<u64> {
-    let conn = crate::read::nsys::sqlite::open(path)?;
+pub fn bare_scan(path: &Path, io: ReadMode) -> Result<u64> {
+    let conn = crate::read::nsys::sqlite::open(path, io)?;
     let err = sql_err(path);
     let mut n = 0u64;
     let mut sink = 0i64;

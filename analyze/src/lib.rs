@@ -54,11 +54,14 @@ pub struct Options {
     pub phases: Vec<String>,
     /// What the model config predicts (from a capture's sweep CSV), for `traffic.csv`. Default is none.
     pub model: Option<passes::traffic::ModelBytes>,
+    /// How the export is read (see [`read::directio`]); the tables do not depend on it. Default is
+    /// [`ReadMode::Auto`](read::directio::ReadMode::Auto).
+    pub io: read::directio::ReadMode,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), model: None }
+        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), model: None, io: Default::default() }
     }
 }
 
@@ -149,6 +152,7 @@ fn set_session_info(info: &mut schema::TraceInfo, file: &NcuFile) {
 
 /// Loads and analyzes the nsys SQLite export at `path`.
 pub fn analyze_file(path: &Path, opts: &Options) -> Result<Tables> {
-    let (trace, attr) = pipeline::load_attributed(path, &opts.phases)?;
+    let read = read::nsys::ReadOptions { io: opts.io, ..Default::default() };
+    let (trace, attr) = pipeline::load_attributed_opts(path, &opts.phases, &|_| {}, &read)?;
     Ok(analyze_attributed(&trace, &attr, opts, None))
 }

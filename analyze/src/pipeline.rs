@@ -36,7 +36,7 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
     let mut names = NvtxNames::default();
     let src = NvtxSource::new(&rd, opts, &strings)?;
     let decode = |c: &Connection, range: Range| src.decode(c, range);
-    let open = || open(path);
+    let open = || open(path, opts.io);
     // The NVTX table is decoded on the reader threads while this one joins ops to their launches (the join is not
     // parallel); the streaming sweep then takes the decoded ranges in table order.
     let pipe = crate::read::parscan::Pipeline::new(path, &src.ranges, nvtx_window(opts), &decode);

@@ -1,7 +1,7 @@
 //! Reading an export with `O_DIRECT` (the `directio` VFS) must give exactly the tables of reading it through the page
 //! cache, on every real export; where the file system refuses `O_DIRECT` (tmpfs) the file is read through the page
-//! cache instead, with the same tables. The read mode is process-wide, so everything runs in this one test binary,
-//! in one test.
+//! cache instead, with the same tables. The read mode is a value each analysis carries (`Options::io`); the count of
+//! direct opens is process-wide, so everything runs in this one test binary, in one test.
 
 mod common;
 
@@ -16,28 +16,24 @@ fn json(t: &Tables) -> serde_json::Value {
 
 #[test]
 fn direct_reads_give_the_tables_of_buffered_reads() {
-    // The environment gives the mode until the program sets one.
-    // (This binary's only test, so no other thread reads the environment meanwhile.)
-    std::env::set_var("LATENCY_ANATOMY_IO", "buffered");
-    assert_eq!(directio::read_mode(), ReadMode::Buffered);
-    directio::set_read_mode(ReadMode::Auto);
-    assert_eq!(directio::read_mode(), ReadMode::Auto);
-    std::env::remove_var("LATENCY_ANATOMY_IO");
-
+    let with = |io: ReadMode| {
+        let mut o = Options::default();
+        o.io = io;
+        o
+    };
+    let (buffered_opts, direct_opts) = (with(ReadMode::Buffered), with(ReadMode::Direct));
+    assert_eq!(Options::default().io, ReadMode::Auto);
     let Some(dir) = common::realdata_or_skip("direct_io") else { return };
     let files = common::sqlite_files(&dir);
     assert_eq!(files.len(), 12);
-    let opts = Options::default();
     for f in &files {
-        directio::set_read_mode(ReadMode::Buffered);
         let before = directio::direct_opens();
-        let buffered = analyze_file(f, &opts).unwrap();
-        let scan_buffered = bench::bare_scan(f).unwrap();
+        let buffered = analyze_file(f, &buffered_opts).unwrap();
+        let scan_buffered = bench::bare_scan(f, ReadMode::Buffered).unwrap();
         assert_eq!(directio::direct_opens(), before, "{}: buffered mode opened with O_DIRECT", f.display());
 
-        directio::set_read_mode(ReadMode::Direct);
-        let direct = analyze_file(f, &opts).unwrap();
-        let scan_direct = bench::bare_scan(f).unwrap();
+        let direct = analyze_file(f, &direct_opts).unwrap();
+        let scan_direct = bench::bare_scan(f, ReadMode::Direct).unwrap();
         assert_eq!(json(&direct), json(&buffered), "{}", f.display());
         assert_eq!(scan_direct, scan_buffered, "{}", f.display());
         if direct_io_works(f) {
@@ -46,11 +42,10 @@ fn direct_reads_give_the_tables_of_buffered_reads() {
     }
 
     // Auto: a file below the size threshold is read through the page cache.
-    directio::set_read_mode(ReadMode::Auto);
     let small = dir.join("MohanadOdema+DLProf/nsys_profile.sqlite");
     assert!(std::fs::metadata(&small).unwrap().len() < directio::DIRECT_MIN_BYTES);
     let small_file = std::fs::File::open(&small).unwrap();
-    assert_eq!(directio::vfs_for(&small, &small_file, small_file.metadata().unwrap().len()), None);
+    assert_eq!(directio::vfs_for(&small, &small_file, small_file.metadata().unwrap().len(), ReadMode::Auto), None);
 
     // tmpfs refuses O_DIRECT: same tables through the page cache.
     let shm = std::path::Path::new("/dev/shm");
@@ -58,10 +53,8 @@ fn direct_reads_give_the_tables_of_buffered_reads() {
         let tmp = tempfile::tempdir_in(shm).unwrap();
         let copy = tmp.path().join("copy.sqlite");
         std::fs::copy(&small, &copy).unwrap();
-        directio::set_read_mode(ReadMode::Buffered);
-        let buffered = analyze_file(&copy, &opts).unwrap();
-        directio::set_read_mode(ReadMode::Direct);
-        let direct = analyze_file(&copy, &opts).unwrap();
+        let buffered = analyze_file(&copy, &buffered_opts).unwrap();
+        let direct = analyze_file(&copy, &direct_opts).unwrap();
         assert_eq!(json(&direct), json(&buffered));
         assert!(direct.summary.kernels > 0);
     }
@@ -74,11 +67,8 @@ fn direct_reads_give_the_tables_of_buffered_reads() {
     let mode: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
     drop(c);
-    directio::set_read_mode(ReadMode::Buffered);
-    let buffered = analyze_file(&wal, &opts).unwrap();
-    directio::set_read_mode(ReadMode::Direct);
-    assert_eq!(json(&analyze_file(&wal, &opts).unwrap()), json(&buffered));
-    directio::set_read_mode(ReadMode::Auto);
+    let buffered = analyze_file(&wal, &buffered_opts).unwrap();
+    assert_eq!(json(&analyze_file(&wal, &direct_opts).unwrap()), json(&buffered));
 }
 
 /// Whether the file system under `f` takes `O_DIRECT` (not tmpfs, for one).

@@ -103,7 +103,7 @@ fn a_launch_under_an_unexpected_api_name_is_still_found() {
 /// The tables of `file` read in rowid ranges of `chunk_rows` on `threads` extra threads.
 fn chunked(file: &Path, chunk_rows: u64, threads: usize) -> (Tables, Tables) {
     let opts = Options::default();
-    let ro = ReadOptions { chunk_rows, threads };
+    let ro = ReadOptions { chunk_rows, threads, ..Default::default() };
     let (t, a) = pipeline::load_attributed_opts(file, &opts.phases, &|_| {}, &ro).unwrap();
     let streamed = analyze_attributed(&t, &a, &opts, None);
     let in_memory = analyze_trace(&nsys::load_with(file, &ro).unwrap(), &opts);

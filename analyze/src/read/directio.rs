@@ -14,9 +14,10 @@
 //! before. The export is opened `immutable` (see [`crate::read::nsys::sqlite::open`]), so the VFS takes no locks and never
 //! writes.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// How [`crate::read::nsys::sqlite::open`] reads an export.
+/// How [`crate::read::nsys::sqlite::open`] reads an export: a value each load carries
+/// ([`crate::read::nsys::ReadOptions::io`]), never a process-wide setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReadMode {
     /// Direct reads for a large file that is mostly not in the page cache; the page cache otherwise.
@@ -29,7 +30,7 @@ pub enum ReadMode {
 }
 
 impl ReadMode {
-    /// The mode's name, as `--io` and `LATENCY_ANATOMY_IO` spell it.
+    /// The mode's name, as `--io` spells it.
     pub fn name(self) -> &'static str {
         match self {
             ReadMode::Auto => "auto",
@@ -56,7 +57,6 @@ pub const BLOCK: usize = 1 << 20;
 /// Buffers of [`BLOCK`] bytes kept per open connection (least recently used one reused).
 pub const BLOCKS: usize = 8;
 
-static MODE: AtomicU8 = AtomicU8::new(0);
 static DIRECT_OPENS: AtomicU64 = AtomicU64::new(0);
 
 /// How many connections of this process opened their export with `O_DIRECT` so far (the others read through the
@@ -65,35 +65,10 @@ pub fn direct_opens() -> u64 {
     DIRECT_OPENS.load(Ordering::Relaxed)
 }
 
-/// Sets how exports are read from now on, for the whole process (the CLI's `--io`). Overrides
-/// `LATENCY_ANATOMY_IO`.
-pub fn set_read_mode(mode: ReadMode) {
-    MODE.store(mode as u8 | SET, Ordering::Relaxed);
-}
-
-/// Flag in `MODE`: the mode was set by [`set_read_mode`], not taken from the environment.
-const SET: u8 = 0x80;
-
-/// How exports are read now: what [`set_read_mode`] set, else `LATENCY_ANATOMY_IO=auto|direct|buffered` (how
-/// `bench analyze` passes `--io` to the processes it measures), else [`ReadMode::Auto`].
-pub fn read_mode() -> ReadMode {
-    let m = MODE.load(Ordering::Relaxed);
-    let m = if m & SET != 0 {
-        m & !SET
-    } else {
-        std::env::var("LATENCY_ANATOMY_IO").ok().and_then(|v| v.parse::<ReadMode>().ok()).unwrap_or_default() as u8
-    };
-    match m {
-        1 => ReadMode::Direct,
-        2 => ReadMode::Buffered,
-        _ => ReadMode::Auto,
-    }
-}
-
 /// The name of the SQLite VFS to open `path` (already open as `file`, `len` bytes) with: the direct-read VFS when
-/// the read mode and the file call for it and it could be registered, `None` for SQLite's default.
-pub fn vfs_for(path: &std::path::Path, file: &std::fs::File, len: u64) -> Option<&'static str> {
-    let direct = match read_mode() {
+/// `mode` and the file call for it and it could be registered, `None` for SQLite's default.
+pub fn vfs_for(path: &std::path::Path, file: &std::fs::File, len: u64, mode: ReadMode) -> Option<&'static str> {
+    let direct = match mode {
         ReadMode::Buffered => false,
         ReadMode::Direct => true,
         ReadMode::Auto => len >= DIRECT_MIN_BYTES && not_cached(path, file, len),

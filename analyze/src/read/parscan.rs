@@ -33,13 +33,16 @@ pub struct ReadOptions {
     pub chunk_rows: u64,
     /// Reader threads besides the calling one, which reads too (0: read everything on the calling thread).
     pub threads: usize,
+    /// How the export's file is read (page cache or `O_DIRECT`); the results do not depend on it.
+    pub io: crate::read::directio::ReadMode,
 }
 
 impl Default for ReadOptions {
-    /// 65,536 rowids per range; one reading thread per core (at most 4), the calling one included.
+    /// 65,536 rowids per range; one reading thread per core (at most 4), the calling one included; reads as
+    /// [`ReadMode::Auto`](crate::read::directio::ReadMode::Auto) decides.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        ReadOptions { chunk_rows: 1 << 16, threads: cores.clamp(1, 4) - 1 }
+        ReadOptions { chunk_rows: 1 << 16, threads: cores.clamp(1, 4) - 1, io: Default::default() }
     }
 }
 

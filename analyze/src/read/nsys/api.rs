@@ -97,7 +97,7 @@ pub(crate) fn read_api_all(rd: &Reader<'_>, opts: &ReadOptions, only: &rustc_has
     let Some(sel) = sel else { return Ok(ApiRead::default()) };
     let q: Queue<ApiRead> = Queue::new(rd.ranges(&sel, opts));
     std::thread::scope(|s| {
-        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, Some(only), opts.threads);
+        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, Some(only), opts);
         q.work(|r| read_api_range(rd, &sel, r, Some(only)));
     });
     api_results(rd.path, q, false)
@@ -112,11 +112,12 @@ pub(crate) fn spawn_api_readers<'s>(
     sel: &'s Select,
     q: &'s Queue<ApiRead>,
     only: Option<&'s rustc_hash::FxHashSet<(i64, i64)>>,
-    n: usize,
+    opts: &ReadOptions,
 ) {
+    let (n, io) = (opts.threads, opts.io);
     for _ in 0..n {
         s.spawn(move || {
-            if let Ok(conn) = open(path) {
+            if let Ok(conn) = open(path, io) {
                 let other = Reader { conn: &conn, path, tables };
                 q.work(|r| read_api_range(&other, sel, r, only));
             }

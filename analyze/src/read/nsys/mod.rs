@@ -135,7 +135,7 @@ pub(crate) fn group(n: u64) -> String {
 /// Opens the export and reads the GPU ops and the CUDA API calls that can launch them (not joined yet).
 pub(crate) fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progress<'_>) -> Result<(Base, ApiRead)> {
     let t0 = std::time::Instant::now();
-    let conn = open(path)?;
+    let conn = open(path, opts.io)?;
     let tables: HashSet<String> = {
         let mut stmt = conn
             .prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view')")
@@ -175,7 +175,7 @@ pub(crate) fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progr
         let q: Queue<ApiRead> = Queue::new(sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default());
         let ops = std::thread::scope(|s| {
             if let Some(sel) = &sel {
-                spawn_api_readers(s, path, &tables, sel, &q, None, opts.threads);
+                spawn_api_readers(s, path, &tables, sel, &q, None, opts);
             }
             let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
             if ops.is_err() {

@@ -270,7 +270,7 @@ pub(crate) fn read_nvtx(
     let mut fold = NvtxFold::new(phases);
     let src = NvtxSource::new(rd, opts, strings)?;
     let path = rd.path;
-    let open = || open(path);
+    let open = || open(path, opts.io);
     let decode = |conn: &Connection, range: Range| src.decode(conn, range);
     let mut consume = |c: NvtxChunk| Ok(fold.feed(c, interner, names, &mut sink));
     crate::read::parscan::ordered(path, rd.conn, &src.ranges, opts.threads, nvtx_window(opts), &open, &decode, &mut consume)?;

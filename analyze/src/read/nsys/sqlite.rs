@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags};
 use rustc_hash::FxHashMap;
 
 use crate::error::{AnalyzeError, Result};
+use crate::read::directio::ReadMode;
 use crate::read::parscan::{rowid_ranges, Range, ReadOptions};
 
 /// Interns strings so that every distinct name is stored once.
@@ -224,7 +225,7 @@ pub(crate) fn classify_sqlite_error(path: &Path, e: rusqlite::Error) -> AnalyzeE
 
 /// Opens an export read-only. Checks the SQLite magic first so that random bytes give a clear message. A large
 /// export that is not in the page cache is read past it, with `O_DIRECT` (see [`crate::read::directio`]).
-pub fn open(path: &Path) -> Result<Connection> {
+pub fn open(path: &Path, io: ReadMode) -> Result<Connection> {
     use std::io::Read;
     crate::fsutil::check_input(path)?;
     let mut f = std::fs::File::open(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
@@ -252,7 +253,7 @@ pub fn open(path: &Path) -> Result<Connection> {
         });
     }
     let mut uri = format!("file:{}?immutable=1", uri_escape(path));
-    if let Some(vfs) = crate::read::directio::vfs_for(path, &f, meta.len()) {
+    if let Some(vfs) = crate::read::directio::vfs_for(path, &f, meta.len(), io) {
         uri.push_str("&vfs=");
         uri.push_str(vfs);
     }

@@ -1,0 +1,77 @@
+//! `analyze`: an nsys export (with ncu data of the same run) or ncu data alone → tables and `report.md`.
+
+use std::io::Write;
+
+use crate::cli::AnalyzeConfig;
+
+fn is_ncu_input(p: &std::path::Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("ncu-rep"))
+}
+
+/// Runs `analyze`.
+pub fn analyze_cmd(cfg: AnalyzeConfig) -> anyhow::Result<()> {
+    // Step lines on stderr (nsys input only): with --verbose, or on a terminal; never with --quiet.
+    use std::io::IsTerminal;
+    let show = !cfg.quiet && (cfg.verbose || std::io::stderr().is_terminal()) && !is_ncu_input(&cfg.input);
+    let progress = |msg: &str| {
+        if show {
+            eprintln!("  {msg}");
+        }
+    };
+    let mut inputs: Vec<&std::path::Path> = vec![&cfg.input];
+    inputs.extend(cfg.ncu.iter().map(|p| p.as_path()));
+    for i in &inputs {
+        ::analyze::fsutil::check_input(i)?;
+    }
+    ::analyze::check_output_dir(&cfg.out, &inputs)?;
+    let created = !cfg.out.exists();
+    // One writer at a time per output folder: a second `analyze` into the same --out waits for the first, so
+    // the folder always holds one run's complete set of files.
+    let lock = super::lock_folder(&cfg.out)?;
+    let r = analyze_locked(&cfg, &progress);
+    drop(lock);
+    if r.is_err() && created {
+        // A failed analysis leaves no folder of its own behind (removed only if still empty).
+        let _ = std::fs::remove_dir(&cfg.out);
+    }
+    r
+}
+
+fn analyze_locked(cfg: &AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) -> anyhow::Result<()> {
+    let tables = if is_ncu_input(&cfg.input) {
+        let mut inputs = vec![cfg.input.clone()];
+        inputs.extend(cfg.ncu.iter().cloned());
+        let file = ::analyze::read::ncu::read_inputs(&inputs, &cfg.out)?;
+        ::analyze::analyze_ncu(&cfg.input.display().to_string(), &file)
+    } else {
+        let sqlite = ::analyze::read::nsys::export::ensure_sqlite(&cfg.input, &cfg.out)?;
+        let ncu = if cfg.ncu.is_empty() { None } else { Some(::analyze::read::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
+        let read = ::analyze::read::nsys::ReadOptions { io: cfg.options.io, ..Default::default() };
+        let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &cfg.options.phases, &progress, &read)?;
+        if ::analyze::read::directio::direct_opens() > 0 {
+            progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
+        }
+        let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
+        let t = std::time::Instant::now();
+        let tables = ::analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
+        progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
+        tables
+    };
+    let t = std::time::Instant::now();
+    ::analyze::write_tables_as(&tables, &cfg.out, &cfg.formats, &cfg.trace_id)?;
+    let opts = ::reports::ReportOptions::with_top(cfg.top);
+    let md = ::reports::run::analysis_markdown(&tables, &cfg.out, &opts)?;
+    let report = cfg.out.join("report.md");
+    ::analyze::write_atomic(&report, md.as_bytes())?;
+    progress(&format!("tables and report.md written ({:.2} s)", t.elapsed().as_secs_f64()));
+    if !cfg.quiet {
+        let mut stdout = std::io::stdout().lock();
+        // Names and paths from the trace reach the terminal escaped (no control or bidirectional characters).
+        for line in ::reports::render_summary(&tables, 5).lines() {
+            writeln!(stdout, "{}", ::capture::text::term_safe(line))?;
+        }
+        writeln!(stdout, "wrote {}", ::capture::text::path(&cfg.out))?;
+    }
+    Ok(())
+}
+

@@ -1,0 +1,124 @@
+//! `capture` (the one command: both regimes, the profilers on the canonical points, the analyses) and `sweep`
+//! (the measurement engine), with the signal handling both share.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::cli::CaptureArgs;
+
+/// Runs `capture`.
+pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
+    let dry_run = args.dry_run;
+    let mut notes = Vec::new();
+    let cfg = match args.resume.clone() {
+        Some(dir) => {
+            let extra = crate::cli::capture::flags_besides_resume(std::env::args().skip(1));
+            if !extra.is_empty() {
+                anyhow::bail!(
+                    "--resume {} continues the run with its own flags (from its manifest.json), so {} would be ignored; remove {}, or start a new run with another --run-id",
+                    ::capture::text::path(&dir),
+                    extra.iter().map(|f| ::capture::text::term_safe(f)).collect::<Vec<_>>().join(" "),
+                    if extra.len() == 1 { "it" } else { "them" }
+                );
+            }
+            CaptureArgs::resumed(&dir, &mut notes)?
+        }
+        None => args.into_config(&mut notes)?,
+    };
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    if dry_run {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "# capture {} -> {}", cfg.run_id, ::capture::text::path(&cfg.results.join(&cfg.run_id)))?;
+        for line in cfg.plan_lines() {
+            writeln!(stdout, "{line}")?;
+        }
+        return Ok(());
+    }
+    install_stop_handler();
+    let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
+        let mut opts = ::analyze::Options::default();
+        opts.model = ::analyze::passes::traffic::ModelBytes::beside(sqlite);
+        let (trace, attr) = ::analyze::pipeline::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
+        let ncu_file = match ncu {
+            Some(p) => Some(::analyze::read::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
+        let tables = ::analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
+        ::analyze::write_tables(&tables, out, &[::analyze::Format::Csv, ::analyze::Format::Json]).map_err(|e| e.to_string())?;
+        let md = ::reports::run::analysis_markdown(&tables, out, &::reports::ReportOptions::default()).map_err(|e| e.to_string())?;
+        ::analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
+        let s = &tables.summary;
+        Ok(format!("{} kernels, {} NVTX ranges, {:.1}% of kernel time attributed", s.kernels, s.nvtx_ranges, s.attributed_pct))
+    };
+    match ::capture::run::run_capture(&cfg, &STOP, &analyze_hook) {
+        Ok((dir, m)) => {
+            match ::reports::run::render_run_noting(&dir, &::reports::run::RunOptions::new(15, None)) {
+                Ok((files, skipped)) => {
+                    for m in &skipped {
+                        eprintln!("warning: {}", ::capture::text::term_safe(m));
+                    }
+                    eprintln!("reports: {} files, start at {}", files.len(), ::capture::text::path(&dir.join("index.md")))
+                }
+                Err(e) => eprintln!("reports could not be rendered: {e}"),
+            }
+            for s in &m.steps {
+                eprintln!("  {:<28} {:<11} {}", s.name, format!("{:?}", s.status).to_lowercase(), s.message);
+            }
+            println!("wrote {}", ::capture::text::path(&dir));
+            let failed = m.steps.iter().filter(|s| s.status == ::capture::manifest::StepStatus::Failed).count();
+            if failed > 0 {
+                eprintln!("capture finished with {failed} failed step(s); see {}", ::capture::text::path(&dir.join("manifest.json")));
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Err(::capture::CaptureError::Interrupted) => {
+            eprintln!("interrupted: finished steps are saved in {} (see manifest.json)", ::capture::text::path(&cfg.results.join(&cfg.run_id)));
+            std::process::exit(130);
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Set by SIGINT/SIGTERM: long runs stop after the current request batch, keeping what is finished.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn install_stop_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            // Second signal: leave now.
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the current run (signal again to quit at once)...");
+    });
+}
+
+/// Runs `sweep`.
+pub fn sweep_cmd(cfg: ::capture::sweep::SweepConfig) -> anyhow::Result<()> {
+    install_stop_handler();
+    eprintln!(
+        "sweep: {} ({}, {} weights) on {}, {} configuration(s) × ({} warmup + {} reps), {} decode steps",
+        ::capture::text::term_safe(&cfg.model.name),
+        cfg.dtype.as_str(),
+        if cfg.model.weights == ::capture::model::WeightSource::Random { "random" } else { "real" },
+        cfg.device.label(),
+        cfg.points.len(),
+        cfg.warmup,
+        cfg.reps,
+        cfg.gen_tokens
+    );
+    let outcome = ::capture::sweep::run_sweep(&cfg, &STOP)?;
+    if outcome.interrupted {
+        eprintln!("interrupted: {} configuration(s) finished and saved in {}", outcome.rows.len(), ::capture::text::path(&cfg.out));
+        std::process::exit(130);
+    }
+    println!("wrote {} and {}", ::capture::text::path(&cfg.out), ::capture::text::path(&cfg.reps_out));
+    if outcome.nothing_measured() {
+        anyhow::bail!("{}", outcome.failure_summary());
+    }
+    Ok(())
+}
+
