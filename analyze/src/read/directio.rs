@@ -13,6 +13,10 @@
 //! some network file systems), or a direct read fails with `EINVAL`, the file is read through the page cache as
 //! before. The export is opened `immutable` (see [`crate::read::nsys::sqlite::open`]), so the VFS takes no locks and never
 //! writes.
+//!
+//! This file is longer than the project's ~600-line guide on purpose: the VFS's C callbacks, the file struct SQLite
+//! hands back to them and the block buffers share `unsafe` invariants (the `sqlite3_file` layout, who owns which
+//! buffer) that are checked by reading them together; split across files they would be harder to audit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
