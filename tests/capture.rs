@@ -6,14 +6,11 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 
-mod common;
+use test_support as common;
 use common::nsys;
 
-fn bin() -> Command {
-    Command::cargo_bin("latency-anatomy").unwrap()
-}
+use common::bin;
 
 const SMALL: &[&str] = &[
     "capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--seq", "32,64", "--batch-sizes", "1,2",
@@ -27,11 +24,7 @@ fn small(canonical: &str) -> Vec<&str> {
     v
 }
 
-fn csv_rows(p: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let h = r.headers().unwrap().clone();
-    r.records().map(|x| h.iter().zip(x.unwrap().iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()).collect()
-}
+use common::csv_rows;
 
 fn f(r: &BTreeMap<String, String>, k: &str) -> f64 {
     r[k].parse().unwrap_or_else(|_| panic!("{k}={:?}", r[k]))

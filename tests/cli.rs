@@ -5,15 +5,12 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-mod common;
+use test_support as common;
 use common::{nsys, realdata};
 
-fn bin() -> Command {
-    Command::cargo_bin("latency-anatomy").unwrap()
-}
+use common::bin;
 
 /// Runs the binary on `input`, expecting failure; returns stderr. Checks the contract for bad input:
 /// non-zero exit, one line naming the file, no panic, no report left behind.
@@ -246,11 +243,7 @@ fn nsys_rep_from_a_real_profile() {
     }
 }
 
-fn csv_rows(p: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(p).unwrap();
-    let h = r.headers().unwrap().clone();
-    r.records().map(|x| h.iter().zip(x.unwrap().iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()).collect()
-}
+use common::csv_rows;
 
 #[test]
 fn ncu_csv_input() {

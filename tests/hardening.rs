@@ -9,27 +9,19 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-mod common;
+use test_support as common;
 
-const SYNTHETIC: &str = include_str!("../analyze/tests/data/synthetic.sql");
+use common::{synthetic_db, SYNTHETIC_SQL as SYNTHETIC};
 
+/// The binary, stopped after 2 minutes (a hang is a failure here, not a stuck CI).
 fn bin() -> Command {
-    let mut c = Command::cargo_bin("latency-anatomy").unwrap();
+    let mut c = common::bin();
     c.timeout(Duration::from_secs(120));
     c
 }
 
 fn bin_path() -> PathBuf {
     assert_cmd::cargo::cargo_bin("latency-anatomy")
-}
-
-/// The synthetic export (analyze/tests/data/synthetic.sql) with `extra` SQL applied after it, at `dir/name`.
-fn synthetic_db(dir: &Path, name: &str, extra: &str) -> PathBuf {
-    let p = dir.join(name);
-    let c = rusqlite::Connection::open(&p).unwrap();
-    c.execute_batch(SYNTHETIC).unwrap();
-    c.execute_batch(extra).unwrap();
-    p
 }
 
 fn stderr_of(a: &assert_cmd::assert::Assert) -> String {

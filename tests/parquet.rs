@@ -10,7 +10,7 @@ use schema::table::ColType;
 
 use assert_cmd::Command;
 
-mod common;
+use test_support as common;
 use common::{in_ci, realdata};
 
 fn has_duckdb() -> bool {

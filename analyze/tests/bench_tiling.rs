@@ -1,7 +1,7 @@
 //! `bench make-trace`: tiling a real export multiplies kernel time and the kernel ↔ API join exactly by the
 //! number of tiles (checked with plain SQL on both files), and the tiled export analyzes like the original.
 
-mod common;
+use test_support as common;
 
 use latency_anatomy_analyze::bench::make_trace;
 use latency_anatomy_analyze::{analyze_file, Options};

@@ -1,7 +1,7 @@
 //! The classifier on every kernel name of the real exports (and the LLM kernel names of the CodeGandee
 //! `nsys stats` CSVs): only names that really belong to no class may fall into `other`.
 
-mod common;
+use test_support as common;
 
 use std::collections::BTreeSet;
 

@@ -3,16 +3,12 @@
 //! cache instead, with the same tables. The read mode is a value each analysis carries (`Options::io`); the count of
 //! direct opens is process-wide, so everything runs in this one test binary, in one test.
 
-mod common;
+use test_support as common;
 
 use latency_anatomy_analyze::read::directio::{self, ReadMode};
-use latency_anatomy_analyze::{analyze_file, bench, Options, Tables};
+use latency_anatomy_analyze::{analyze_file, bench, Options};
 
-fn json(t: &Tables) -> serde_json::Value {
-    let mut v = serde_json::to_value(t).unwrap();
-    v["info"]["file"] = serde_json::Value::Null;
-    v
-}
+use common::json;
 
 #[test]
 fn direct_reads_give_the_tables_of_buffered_reads() {
@@ -63,7 +59,7 @@ fn direct_reads_give_the_tables_of_buffered_reads() {
     let tmp = tempfile::tempdir().unwrap();
     let wal = tmp.path().join("wal.sqlite");
     let c = rusqlite::Connection::open(&wal).unwrap();
-    c.execute_batch(include_str!("data/synthetic.sql")).unwrap();
+    c.execute_batch(common::SYNTHETIC_SQL).unwrap();
     let mode: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
     drop(c);

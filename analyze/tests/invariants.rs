@@ -3,7 +3,7 @@
 //! 0 ≤ utilization ≤ 100 %; time in which only a copy runs is busy, not idle; innermost range times sum to the
 //! attributed time and never exceed the inclusive ones.
 
-mod common;
+use test_support as common;
 
 use latency_anatomy_analyze::stats::{covered, union};
 use latency_anatomy_analyze::model::{ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};

@@ -1,7 +1,7 @@
 //! Every real ncu file in `../shared/realdata` parses, and chosen launches give the values read by hand from
 //! the files (the line of each value is noted).
 
-mod common;
+use test_support as common;
 
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use latency_anatomy_analyze::read::ncu::rep::{self, RepValue};
 use latency_anatomy_analyze::read::ncu::units::normalize;
 
-mod common;
+use test_support as common;
 
 const REPORTS: [&str; 5] = [
     "ncu-rep/armleth+cuda-mlp-inference_report.ncu-rep",

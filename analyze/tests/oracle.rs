@@ -13,7 +13,7 @@
 //! - `gpumemtimesum` / `gpumemsizesum`: count, total, min, max ns exactly; bytes to nsys's printed MB (10^6 B,
 //!   3 decimals).
 
-mod common;
+use test_support as common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

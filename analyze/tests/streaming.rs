@@ -4,7 +4,7 @@
 //! of time order (which makes the streaming loader fall back to sorting). Reading the tables in rowid ranges on
 //! several threads must not change anything either.
 
-mod common;
+use test_support as common;
 
 use std::path::Path;
 
@@ -12,11 +12,7 @@ use latency_anatomy_analyze::read::nsys;
 use latency_anatomy_analyze::{analyze_attributed, analyze_file, analyze_trace, pipeline, Options, Tables};
 use nsys::ReadOptions;
 
-fn json(t: &Tables) -> serde_json::Value {
-    let mut v = serde_json::to_value(t).unwrap();
-    v["info"]["file"] = serde_json::Value::Null;
-    v
-}
+use common::json;
 
 fn same_both_ways(file: &Path) -> Tables {
     let opts = Options::default();
@@ -73,7 +69,7 @@ fn out_of_order_nvtx_rows_give_the_same_tables() {
 fn synthetic_edge_cases_stream_the_same() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("s.sqlite");
-    rusqlite::Connection::open(&p).unwrap().execute_batch(include_str!("data/synthetic.sql")).unwrap();
+    rusqlite::Connection::open(&p).unwrap().execute_batch(common::SYNTHETIC_SQL).unwrap();
     let t = same_both_ways(&p);
     assert!(t.info.notes.iter().any(|n| n.contains("never closed")));
 }
@@ -83,7 +79,7 @@ fn a_launch_under_an_unexpected_api_name_is_still_found() {
     // The loader keeps only API calls whose name can launch GPU work (launch/memcpy/memset/graph...); a kernel
     // launched by a call with another name must still be joined, through a second read of the API table.
     let tmp = tempfile::tempdir().unwrap();
-    let base_sql = include_str!("data/synthetic.sql");
+    let base_sql = common::SYNTHETIC_SQL;
     let mut sql = base_sql.to_string();
     sql.push_str("INSERT INTO StringIds VALUES (60, 'cuMysteryEnqueue_v1');\n");
     sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (500, 510, 0, (100 << 24) | 100, 77, 60, 0, NULL);\n"); // inside prefill
@@ -133,7 +129,7 @@ fn synthetic_edge_cases_read_in_ranges_the_same() {
     // Never-closed ranges, cross-thread ends, reversed ranges, domains named after their first use, a launch under
     // an unexpected API name (found by the second, whole-table read, itself in ranges).
     let tmp = tempfile::tempdir().unwrap();
-    let mut sql = include_str!("data/synthetic.sql").to_string();
+    let mut sql = common::SYNTHETIC_SQL.to_string();
     sql.push_str("INSERT INTO StringIds VALUES (60, 'cuMysteryEnqueue_v1');\n");
     sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (500, 510, 0, (100 << 24) | 100, 77, 60, 0, NULL);\n");
     sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (5000, 5100, 0, 1, 7, 77, 100 << 24, 2, 2, 1, 1, 1, 1, 1, 1);\n");

@@ -1,23 +1,16 @@
 //! Edge cases on a tiny export built from `tests/data/synthetic.sql`; every expected figure is derived by hand
 //! from the rows of that file (see its comments).
 
-mod common;
+use test_support as common;
 
-use std::path::{Path, PathBuf};
 
 use latency_anatomy_analyze::{analyze_file, Options, Tables};
 
-/// Builds an SQLite file from SQL text in a temp dir.
-pub fn build_db(dir: &Path, name: &str, sql: &str) -> PathBuf {
-    let path = dir.join(name);
-    let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch(sql).unwrap();
-    path
-}
+use common::build_db;
 
 fn synthetic() -> (tempfile::TempDir, Tables) {
     let dir = tempfile::tempdir().unwrap();
-    let p = build_db(dir.path(), "synthetic.sqlite", include_str!("data/synthetic.sql"));
+    let p = build_db(dir.path(), "synthetic.sqlite", common::SYNTHETIC_SQL);
     let t = analyze_file(&p, &Options::default()).unwrap();
     (dir, t)
 }
@@ -138,7 +131,7 @@ fn deep_nesting_and_hostile_names() {
     // call at 19999..20000 inside all of them; names with markdown/HTML
     // breakers and bytes that are not UTF-8.
     let dir = tempfile::tempdir().unwrap();
-    let mut sql = String::from(include_str!("data/synthetic.sql"));
+    let mut sql = String::from(common::SYNTHETIC_SQL);
     sql.push_str("INSERT INTO StringIds VALUES (50, 'evil|name`<script>alert(1)</script>\nline2'), (51, CAST(X'66FF6F' AS TEXT));\n");
     // A 100 KB kernel name and an NVTX range that ends before it starts.
     sql.push_str("INSERT INTO StringIds VALUES (52, 'huge_' || hex(zeroblob(50000)));\n");
@@ -183,7 +176,7 @@ fn input_is_never_modified() {
 #[test]
 fn ncu_join_carries_phases() {
     let dir = tempfile::tempdir().unwrap();
-    let p = build_db(dir.path(), "synthetic.sqlite", include_str!("data/synthetic.sql"));
+    let p = build_db(dir.path(), "synthetic.sqlite", common::SYNTHETIC_SQL);
     // ncu 2025 style names (no namespaces); launch 0 is K1's shape (grid 1, block 128); DRAM 85 % of peak.
     let ncu = "\"ID\",\"Kernel Name\",\"Block Size\",\"Grid Size\",\"gpu__time_duration.sum\",\"dram__bytes.sum\",\"sm__throughput.avg.pct_of_peak_sustained_elapsed\",\"gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed\",\"dram__throughput.avg.pct_of_peak_sustained_elapsed\"\n\
                \"\",\"\",\"\",\"\",\"nsecond\",\"byte\",\"%\",\"%\",\"%\"\n\
@@ -213,7 +206,7 @@ fn ncu_join_carries_phases() {
 #[test]
 fn traffic_per_phase() {
     let dir = tempfile::tempdir().unwrap();
-    let p = build_db(dir.path(), "synthetic.sqlite", include_str!("data/synthetic.sql"));
+    let p = build_db(dir.path(), "synthetic.sqlite", common::SYNTHETIC_SQL);
     // A sweep CSV as the capture writes it beside the export: seq 4, batch 1, 1 decode step, 1 run;
     // kv_cache_mb for (4 + 1) tokens = 50 B → 10 B per token; weights 1000 B.
     std::fs::write(
@@ -242,7 +235,7 @@ fn traffic_per_phase() {
 #[test]
 fn ops_ending_before_they_start_count_as_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sql = String::from(include_str!("data/synthetic.sql"));
+    let mut sql = String::from(common::SYNTHETIC_SQL);
     sql.push_str("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (5000, 4000, 0, 1, 7, 98, 100 << 24, 10, 10, 1,1,1,1,1,1);\n");
     let p = build_db(dir.path(), "neg.sqlite", &sql);
     let t = analyze_file(&p, &Options::default()).unwrap();

@@ -1,20 +1,11 @@
 //! Snapshot tests of `report.md` on real exports (TensorRT per-layer NVTX, PyTorch `emit_nvtx`, nvFuser) and on
 //! a synthetic export with hostile kernel names. Review changes with `cargo insta review`.
 
-use std::path::{Path, PathBuf};
 
 use analyze::{analyze_file, Options};
 use latency_anatomy_reports::{render_markdown, ReportOptions};
 
-fn realdata() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/realdata");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(std::env::var("CI").map_or(true, |v| v != "true"), "../shared/realdata is missing; CI must have it");
-    eprintln!("SKIPPED: ../shared/realdata is missing");
-    None
-}
+use test_support::realdata;
 
 fn report(rel: &str) -> Option<String> {
     let dir = realdata()?;
