@@ -7,6 +7,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 use crate::read::directio::ReadMode;
 use crate::read::nsys::READ_SET;
 
@@ -50,7 +51,7 @@ fn columns(conn: &Connection, schema: &str, table: &str) -> rusqlite::Result<Vec
 pub fn make_trace(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
     crate::fsutil::refuse_overwrite(out, &[from], "--out")?;
     if kernels == 0 {
-        return Err(AnalyzeError::BadInput { path: out.to_path_buf(), detail: "cannot be built with --kernels 0; give the number of kernel executions wanted (at least 1)".into() });
+        return Err(AnalyzeError::Io(IoError::BadInput { path: out.to_path_buf(), detail: "cannot be built with --kernels 0; give the number of kernel executions wanted (at least 1)".into() }));
     }
     crate::read::nsys::sqlite::open(from, ReadMode::Auto)?; // a clear error for a file that is not an export
     // Built under a temporary name and renamed when complete: a failure leaves neither a partial file nor an
@@ -61,7 +62,7 @@ pub fn make_trace(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
         Ok(stats) => {
             std::fs::rename(&tmp, out).map_err(|source| {
                 let _ = std::fs::remove_file(&tmp);
-                AnalyzeError::Write { path: out.to_path_buf(), source }
+                AnalyzeError::Io(IoError::Write { path: out.to_path_buf(), source })
             })?;
             Ok(stats)
         }
@@ -95,7 +96,7 @@ fn make_trace_into(from: &Path, kernels: u64, out: &Path) -> Result<TileStats> {
         0
     };
     if src_kernels == 0 {
-        return Err(AnalyzeError::BadInput { path: from.to_path_buf(), detail: "has no CUDA kernels to tile; choose an export with kernels".into() });
+        return Err(AnalyzeError::Io(IoError::BadInput { path: from.to_path_buf(), detail: "has no CUDA kernels to tile; choose an export with kernels".into() }));
     }
     let tiles = (kernels.max(1) as i64 + src_kernels - 1) / src_kernels;
     // Time and correlation spans over every tiled table.

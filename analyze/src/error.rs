@@ -2,18 +2,16 @@
 
 use std::path::PathBuf;
 
+pub use schema::io::IoError;
+
 /// Why an analysis could not be done.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AnalyzeError {
-    /// The input path does not exist or cannot be read.
-    #[error("cannot read '{path}': {source} (check the path and its permissions)")]
-    Unreadable {
-        /// The input file.
-        path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
-    },
+    /// A file cannot be read or written, or is not a regular file, or cannot serve this purpose (the errors every
+    /// stage shares, see [`schema::io::IoError`]).
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// The file is not an SQLite database at all.
     #[error("'{path}' is not an SQLite database ({detail}); give an nsys SQLite export (`nsys export --type sqlite FILE.nsys-rep`) or a .nsys-rep report")]
     NotSqlite {
@@ -88,22 +86,6 @@ pub enum AnalyzeError {
         /// The input file.
         path: PathBuf,
     },
-    /// The input cannot serve this purpose.
-    #[error("'{path}' {detail}")]
-    BadInput {
-        /// The input file.
-        path: PathBuf,
-        /// Why.
-        detail: String,
-    },
-    /// An output file or folder cannot be written.
-    #[error("cannot write '{path}': {source} (choose another folder with --out)")]
-    Write {
-        /// The output path.
-        path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
-    },
     /// A serialization error while writing a table.
     #[error("cannot write table '{path}': {detail}")]
     Serialize {
@@ -112,17 +94,6 @@ pub enum AnalyzeError {
         /// What went wrong.
         detail: String,
     },
-}
-
-impl From<schema::io::IoError> for AnalyzeError {
-    fn from(e: schema::io::IoError) -> Self {
-        use schema::io::IoError;
-        match e {
-            IoError::Unreadable { path, source } => AnalyzeError::Unreadable { path, source },
-            IoError::BadInput { path, detail } => AnalyzeError::BadInput { path, detail },
-            IoError::Write { path, source } => AnalyzeError::Write { path, source },
-        }
-    }
 }
 
 /// Result alias of this crate.

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 
 /// Checks that `path` names a regular file (symlinks followed) without opening it (see [`schema::io::check_input`]).
 pub fn check_input(path: &Path) -> Result<()> {
@@ -49,10 +50,10 @@ fn resolved(p: &Path) -> Option<PathBuf> {
 pub fn refuse_overwrite(out: &Path, inputs: &[&Path], flag: &str) -> Result<()> {
     for i in inputs {
         if same_file(out, i) {
-            return Err(AnalyzeError::BadInput {
+            return Err(AnalyzeError::Io(IoError::BadInput {
                 path: out.to_path_buf(),
                 detail: format!("is also an input ({}); {flag} must name another file, or the input would be destroyed", i.display()),
-            });
+            }));
         }
     }
     Ok(())
@@ -72,8 +73,8 @@ impl DirLock {
     /// Creates `dir` if needed and locks it; when another process holds the lock, calls `on_wait` once and waits.
     pub fn acquire(dir: &Path, on_wait: impl FnOnce()) -> Result<DirLock> {
         use std::os::fd::AsRawFd;
-        std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
-        let f = std::fs::File::open(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Io(IoError::Write { path: dir.to_path_buf(), source }))?;
+        let f = std::fs::File::open(dir).map_err(|source| AnalyzeError::Io(IoError::Write { path: dir.to_path_buf(), source }))?;
         let fd = f.as_raw_fd();
         // SAFETY: flock on a descriptor this function owns.
         if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
@@ -90,7 +91,7 @@ impl DirLock {
                 }
                 let err = std::io::Error::last_os_error();
                 if err.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(AnalyzeError::Write { path: dir.to_path_buf(), source: err });
+                    return Err(AnalyzeError::Io(IoError::Write { path: dir.to_path_buf(), source: err }));
                 }
             }
         }

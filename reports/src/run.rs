@@ -8,6 +8,7 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use schema::phase::{DECODE, PREFILL};
 use schema::{Manifest, Tables};
 
 use crate::error::{ReportError, Result};
@@ -167,36 +168,36 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String> {
     };
     let rows: Vec<(&str, Box<dyn Fn(&P) -> String>)> = vec![
         ("GPU kernels", Box::new(|p: &P| p.t.summary.kernels.to_string())),
-        ("prefill GPU time per prompt token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, "prefill") as f64), p.tokens_prefill))),
-        ("decode GPU time per generated token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, "decode") as f64), p.tokens_decode))),
-        ("prefill wall time per prompt token (NVTX)", Box::new(move |p: &P| per_tok(range_cpu(&p.t, "prefill").map(|v| v as f64), p.tokens_prefill))),
-        ("decode wall time per generated token (NVTX)", Box::new(move |p: &P| per_tok(range_cpu(&p.t, "decode").map(|v| v as f64), p.tokens_decode))),
-        ("top decode class", Box::new(|p: &P| p.t.classes.iter().find(|c| c.phase == "decode").map(|c| format!("{} {}", c.class, fmt_pct(c.pct_phase_time))).unwrap_or_else(|| "–".into()))),
-        ("top prefill class", Box::new(|p: &P| p.t.classes.iter().find(|c| c.phase == "prefill").map(|c| format!("{} {}", c.class, fmt_pct(c.pct_phase_time))).unwrap_or_else(|| "–".into()))),
+        ("prefill GPU time per prompt token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, PREFILL) as f64), p.tokens_prefill))),
+        ("decode GPU time per generated token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, DECODE) as f64), p.tokens_decode))),
+        ("prefill wall time per prompt token (NVTX)", Box::new(move |p: &P| per_tok(range_cpu(&p.t, PREFILL).map(|v| v as f64), p.tokens_prefill))),
+        ("decode wall time per generated token (NVTX)", Box::new(move |p: &P| per_tok(range_cpu(&p.t, DECODE).map(|v| v as f64), p.tokens_decode))),
+        ("top decode class", Box::new(|p: &P| p.t.classes.iter().find(|c| c.phase == DECODE).map(|c| format!("{} {}", c.class, fmt_pct(c.pct_phase_time))).unwrap_or_else(|| "–".into()))),
+        ("top prefill class", Box::new(|p: &P| p.t.classes.iter().find(|c| c.phase == PREFILL).map(|c| format!("{} {}", c.class, fmt_pct(c.pct_phase_time))).unwrap_or_else(|| "–".into()))),
         (
             "decode DRAM bytes per generated token (ncu)",
             Box::new(move |p: &P| {
-                let b = p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.kernel_dram_bytes);
+                let b = p.t.traffic.iter().find(|r| r.phase == DECODE).and_then(|r| r.kernel_dram_bytes);
                 match (b, p.tokens_decode) {
                     (Some(b), Some(t)) if t > 0.0 => fmt_bytes(b / t),
                     _ => "–".into(),
                 }
             }),
         ),
-        ("decode achieved DRAM bandwidth", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.kernel_gb_s).map(|g| format!("{g:.1} GB/s")).unwrap_or_else(|| "–".into()))),
+        ("decode achieved DRAM bandwidth", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == DECODE).and_then(|r| r.kernel_gb_s).map(|g| format!("{g:.1} GB/s")).unwrap_or_else(|| "–".into()))),
         (
             "decode achieved GFLOP/s (ncu-profiled kernels)",
             Box::new(|p: &P| {
-                let ks: Vec<_> = p.t.ncu_kernels.iter().filter(|k| k.phase == "decode").collect();
+                let ks: Vec<_> = p.t.ncu_kernels.iter().filter(|k| k.phase == DECODE).collect();
                 let fl: f64 = ks.iter().filter_map(|k| k.flops).sum();
                 let ns: f64 = ks.iter().filter(|k| k.flops.is_some()).filter_map(|k| k.duration_ns).sum();
                 if ns > 0.0 { format!("{:.1}", fl / ns) } else { "–".into() }
             }),
         ),
-        ("decode explained by model bytes at peak BW", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.explained_pct).map(fmt_pct).unwrap_or_else(|| "–".into()))),
+        ("decode explained by model bytes at peak BW", Box::new(|p: &P| p.t.traffic.iter().find(|r| r.phase == DECODE).and_then(|r| r.explained_pct).map(fmt_pct).unwrap_or_else(|| "–".into()))),
         (
             "decode GPU time in memory-bound kernels",
-            Box::new(|p: &P| p.t.ncu_phases.iter().find(|r| r.phase == "decode" && r.bound == "memory-bound").map(|r| fmt_pct(r.pct_phase_time)).unwrap_or_else(|| "–".into())),
+            Box::new(|p: &P| p.t.ncu_phases.iter().find(|r| r.phase == DECODE && r.bound == "memory-bound").map(|r| fmt_pct(r.pct_phase_time)).unwrap_or_else(|| "–".into())),
         ),
     ];
     let table: Vec<Vec<String>> =
@@ -224,13 +225,13 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String> {
         if p.t.summary.kernels == 0 {
             why.push("no GPU kernels were recorded (a CPU capture): only wall time per phase can be compared".to_string());
         }
-        if let Some(r) = p.t.ncu_phases.iter().filter(|r| r.phase == "decode" && r.bound != "unprofiled").max_by_key(|r| r.total_ns) {
+        if let Some(r) = p.t.ncu_phases.iter().filter(|r| r.phase == DECODE && r.bound != "unprofiled").max_by_key(|r| r.total_ns) {
             why.push(format!("decode spends {} of its GPU time in {} kernels{}", fmt_pct(r.pct_phase_time), r.bound, r.dram_pct_of_peak.map(|d| format!(" at {} of peak DRAM bandwidth", fmt_pct(d))).unwrap_or_default()));
         }
-        if let Some(x) = p.t.traffic.iter().find(|r| r.phase == "decode").and_then(|r| r.explained_pct) {
+        if let Some(x) = p.t.traffic.iter().find(|r| r.phase == DECODE).and_then(|r| r.explained_pct) {
             why.push(format!("reading the weights and KV cache at peak bandwidth would take {} of decode's kernel time", fmt_pct(x)));
         }
-        if let (Some(pf), Some(dc)) = (range_cpu(&p.t, "prefill"), range_cpu(&p.t, "decode")) {
+        if let (Some(pf), Some(dc)) = (range_cpu(&p.t, PREFILL), range_cpu(&p.t, DECODE)) {
             let total = (pf + dc) as f64;
             if total > 0.0 {
                 why.push(format!("prefill is {} and decode {} of the measured wall time", fmt_pct(pf as f64 * 100.0 / total), fmt_pct(dc as f64 * 100.0 / total)));

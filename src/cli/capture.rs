@@ -140,8 +140,8 @@ impl CaptureArgs {
             None => ::capture::run::default_run_id(&results, device, &model.name, dtype),
         };
         let phase = match self.ncu_phase {
-            PhaseArg::Decode => "decode",
-            PhaseArg::Prefill => "prefill",
+            PhaseArg::Decode => ::schema::phase::DECODE,
+            PhaseArg::Prefill => ::schema::phase::PREFILL,
         };
         let self_exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find this binary to profile it: {e}"))?;
         Ok(::capture::run::CaptureConfig {

@@ -137,8 +137,8 @@ pub fn traffic_table(
     acc.into_iter()
         .map(|(phase, a)| {
             let predicted = model.and_then(|m| match phase.as_str() {
-                "prefill" => Some(m.prefill_bytes()),
-                "decode" => Some(m.decode_bytes()),
+                schema::phase::PREFILL => Some(m.prefill_bytes()),
+                schema::phase::DECODE => Some(m.decode_bytes()),
                 _ => None,
             });
             let min_ns = predicted.filter(|_| peak_bps > 0.0).map(|b| b / peak_bps * 1e9);

@@ -9,6 +9,7 @@ pub mod parquet;
 use std::path::Path;
 
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 use crate::fsutil;
 use crate::tables::Tables;
 
@@ -48,7 +49,7 @@ pub fn write_tables(t: &Tables, dir: &Path, formats: &[Format]) -> Result<()> {
 /// that this one does not write (an `ncu_kernels.csv` from a run with `--ncu`, Parquet files from a run with
 /// `--format parquet`) are removed, so the folder holds one run's tables; other files are left alone.
 pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Write { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Io(IoError::Write { path: dir.to_path_buf(), source }))?;
     let mut written: Vec<String> = Vec::new();
     if formats.contains(&Format::Csv) {
         written.extend(csv::write_csv(t, dir)?);
@@ -73,7 +74,7 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
     for name in output_files().iter().filter(|n| n.ends_with(".csv") || n.ends_with(".parquet") || *n == "tables.json") {
         let path = dir.join(name);
         if !written.contains(name) && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-            std::fs::remove_file(&path).map_err(|source| AnalyzeError::Write { path, source })?;
+            std::fs::remove_file(&path).map_err(|source| AnalyzeError::Io(IoError::Write { path, source }))?;
         }
     }
     Ok(())

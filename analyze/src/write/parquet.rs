@@ -12,6 +12,7 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 use schema::table::{visit, ColType, Table, Visitor};
 
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 use crate::tables::Tables;
 
 /// The Parquet columns of table `T`: `trace_id`, then the table's columns, with the device's name (`gpu`) after
@@ -77,11 +78,11 @@ pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<Vec<Strin
             let mut df = frame::<T>(self.t, self.trace_id)?;
             let path = self.dir.join(format!("{}.parquet", T::NAME));
             let tmp = crate::fsutil::temp_beside(&path);
-            let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Write { path: path.clone(), source })?;
+            let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source }))?;
             let written = ParquetWriter::new(file)
                 .finish(&mut df)
                 .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })
-                .and_then(|_| std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Write { path: path.clone(), source }));
+                .and_then(|_| std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source })));
             if written.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }

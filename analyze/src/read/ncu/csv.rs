@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::read::ncu::units::{normalize, parse_number};
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 
 /// One metric value of a launch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,7 +315,7 @@ pub fn merge(files: Vec<NcuFile>) -> NcuFile {
 /// Reads and parses an ncu CSV file.
 pub fn read(path: &Path) -> Result<NcuFile> {
     crate::fsutil::check_input(path)?;
-    let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Io(IoError::Unreadable { path: path.to_path_buf(), source }))?;
     parse(&String::from_utf8_lossy(&bytes), path)
 }
 

@@ -9,6 +9,7 @@ pub mod units;
 use std::path::{Path, PathBuf};
 
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 
 /// Reads ncu inputs: CSV files as they are, `.ncu-rep` reports with the built-in reader ([`rep`]; no `ncu`
 /// needed). Only a `.ncu-rep` whose layout the reader does not know is converted with an installed `ncu --import …
@@ -38,13 +39,13 @@ pub fn read_inputs(paths: &[PathBuf], out_dir: &Path) -> Result<csv::NcuFile> {
 /// Converts a `.ncu-rep` to a raw-page CSV in `out_dir` with the `ncu` on PATH.
 pub fn convert_report(report: &Path, out_dir: &Path) -> Result<PathBuf> {
     if !report.is_file() {
-        return Err(AnalyzeError::Unreadable {
+        return Err(AnalyzeError::Io(IoError::Unreadable {
             path: report.to_path_buf(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
+        }));
     }
     let ncu = crate::read::nsys::export::find_on_path("ncu").ok_or_else(|| AnalyzeError::NcuMissing { path: report.to_path_buf() })?;
-    std::fs::create_dir_all(out_dir).map_err(|source| AnalyzeError::Write { path: out_dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| AnalyzeError::Io(IoError::Write { path: out_dir.to_path_buf(), source }))?;
     let stem = report.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
     let out = out_dir.join(format!("{stem}.raw.csv"));
     let o = std::process::Command::new(&ncu)
@@ -52,7 +53,7 @@ pub fn convert_report(report: &Path, out_dir: &Path) -> Result<PathBuf> {
         .arg(report)
         .args(["--csv", "--page", "raw", "--print-units", "base"])
         .output()
-        .map_err(|source| AnalyzeError::Unreadable { path: ncu.clone(), source })?;
+        .map_err(|source| AnalyzeError::Io(IoError::Unreadable { path: ncu.clone(), source }))?;
     if !o.status.success() {
         let text = String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
         let last: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).rev().take(2).collect();
@@ -61,6 +62,6 @@ pub fn convert_report(report: &Path, out_dir: &Path) -> Result<PathBuf> {
             detail: format!("`ncu --import` failed ({}): {}; a newer ncu may be needed for this report", o.status, last.into_iter().rev().collect::<Vec<_>>().join(" | ")),
         });
     }
-    std::fs::write(&out, &o.stdout).map_err(|source| AnalyzeError::Write { path: out.clone(), source })?;
+    std::fs::write(&out, &o.stdout).map_err(|source| AnalyzeError::Io(IoError::Write { path: out.clone(), source }))?;
     Ok(out)
 }

@@ -21,6 +21,7 @@ use prost::Message;
 
 use crate::read::ncu::csv::{measure, Launch, Metric, NcuFile, Tally};
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 
 mod msg;
 
@@ -320,7 +321,7 @@ fn merge_session(into: &mut RepSession, s: &msg::Session) {
 /// Reads the report at `path`.
 pub fn read(path: &Path) -> Result<RepFile> {
     crate::fsutil::check_input(path)?;
-    let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| AnalyzeError::Io(IoError::Unreadable { path: path.to_path_buf(), source }))?;
     parse(&bytes, path)
 }
 

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags};
 use rustc_hash::FxHashMap;
 
 use crate::error::{AnalyzeError, Result};
+use schema::io::IoError;
 use crate::read::directio::ReadMode;
 use crate::read::parscan::{rowid_ranges, Range, ReadOptions};
 
@@ -228,13 +229,13 @@ pub(crate) fn classify_sqlite_error(path: &Path, e: rusqlite::Error) -> AnalyzeE
 pub fn open(path: &Path, io: ReadMode) -> Result<Connection> {
     use std::io::Read;
     crate::fsutil::check_input(path)?;
-    let mut f = std::fs::File::open(path).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
-    let meta = f.metadata().map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
+    let mut f = std::fs::File::open(path).map_err(|source| AnalyzeError::Io(IoError::Unreadable { path: path.to_path_buf(), source }))?;
+    let meta = f.metadata().map_err(|source| AnalyzeError::Io(IoError::Unreadable { path: path.to_path_buf(), source }))?;
     if meta.is_dir() {
         return Err(AnalyzeError::NotSqlite { path: path.to_path_buf(), detail: "it is a directory".into() });
     }
     let mut magic = [0u8; 16];
-    let n = f.read(&mut magic).map_err(|source| AnalyzeError::Unreadable { path: path.to_path_buf(), source })?;
+    let n = f.read(&mut magic).map_err(|source| AnalyzeError::Io(IoError::Unreadable { path: path.to_path_buf(), source }))?;
     if n < 16 || &magic != b"SQLite format 3\0" {
         let detail = if n == 0 { "the file is empty".to_string() } else { "no SQLite header".to_string() };
         return Err(AnalyzeError::NotSqlite { path: path.to_path_buf(), detail });
@@ -244,13 +245,13 @@ pub fn open(path: &Path, io: ReadMode) -> Result<Connection> {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 32) {
-        return Err(AnalyzeError::BadInput {
+        return Err(AnalyzeError::Io(IoError::BadInput {
             path: path.to_path_buf(),
             detail: format!(
                 "has rows in its write-ahead log '{}' that a read-only open cannot see; finish or close the program writing it, or checkpoint it with `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'` (on a copy if it must stay untouched), then analyze again",
                 Path::new(&wal).display()
             ),
-        });
+        }));
     }
     let mut uri = format!("file:{}?immutable=1", uri_escape(path));
     if let Some(vfs) = crate::read::directio::vfs_for(path, &f, meta.len(), io) {
