@@ -1,8 +1,9 @@
 //! Nsight Compute input: CSV exports ([`csv`]), `.ncu-rep` reports read natively ([`rep`]) and unit
-//! normalization ([`units`]), all into one [`csv::NcuFile`]. The tables built from it are passes:
+//! normalization ([`units`]), all into one [`model::NcuFile`]. The tables built from it are passes:
 //! [`crate::passes::ncu_kernels`] and [`crate::passes::ncu_phases`].
 
 pub mod csv;
+pub mod model;
 pub mod rep;
 pub mod units;
 

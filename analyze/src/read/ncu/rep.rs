@@ -19,7 +19,8 @@ use std::path::Path;
 
 use prost::Message;
 
-use crate::read::ncu::csv::{measure, Launch, Metric, NcuFile, Tally};
+use super::model::{measure, Launch, Metric, NcuFile, Tally};
+pub use super::model::RepSession;
 use crate::error::{AnalyzeError, Result};
 use schema::io::IoError;
 
@@ -125,34 +126,6 @@ pub struct RepLaunch {
     pub stream: Option<u32>,
     /// Metrics in file order.
     pub metrics: Vec<RepMetric>,
-}
-
-/// What the session details say.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RepSession {
-    /// Device names (by device id order).
-    pub gpus: Vec<String>,
-    /// (provider, version) pairs: "Nsight Compute Target" or "Nsight Compute", "CUDA Version", "Display Driver Version", ...
-    pub versions: Vec<(String, String)>,
-    /// The profiler's command line.
-    pub command_line: String,
-}
-
-impl RepSession {
-    /// The version of `provider` (first match), or "".
-    pub fn version(&self, provider: &str) -> String {
-        self.versions.iter().find(|(p, _)| p == provider).map(|(_, v)| v.clone()).unwrap_or_default()
-    }
-
-    /// The Nsight Compute version.
-    pub fn ncu_version(&self) -> String {
-        let v = self.version("Nsight Compute Target");
-        if v.is_empty() {
-            self.version("Nsight Compute")
-        } else {
-            v
-        }
-    }
 }
 
 /// A whole report.
