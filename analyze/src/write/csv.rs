@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use schema::table::{visit, Table, Visitor};
+use schema::table::Table;
+
+use super::TableFormat;
 
 use crate::error::{AnalyzeError, Result};
 use crate::fsutil::write_atomic;
@@ -23,28 +25,19 @@ fn csv_bytes<T: Table>(rows: &[T], path: &Path) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| AnalyzeError::Serialize { path: path.to_path_buf(), detail: e.to_string() })
 }
 
-/// Writes the CSV tables of `t` into `dir`; returns the file names written.
-pub(super) fn write_csv(t: &Tables, dir: &Path) -> Result<Vec<String>> {
-    struct W<'a> {
-        t: &'a Tables,
-        dir: &'a Path,
-        written: Vec<String>,
-    }
-    impl Visitor for W<'_> {
-        type Error = AnalyzeError;
-        fn table<T: Table>(&mut self) -> Result<()> {
-            let rows = T::rows(self.t);
-            let wanted = if self.t.is_ncu_only() { T::NCU_INPUT && !rows.is_empty() } else { !T::OPTIONAL || !rows.is_empty() };
-            if wanted {
-                let file = format!("{}.csv", T::NAME);
-                let path = self.dir.join(&file);
-                write_atomic(&path, &csv_bytes(rows, &path)?)?;
-                self.written.push(file);
-            }
-            Ok(())
+/// CSV output (see the module doc for which tables are written).
+pub(super) struct Csv;
+
+impl TableFormat for Csv {
+    fn write<T: Table>(&self, t: &Tables, dir: &Path) -> Result<Option<String>> {
+        let rows = T::rows(t);
+        let wanted = if t.is_ncu_only() { T::NCU_INPUT && !rows.is_empty() } else { !T::OPTIONAL || !rows.is_empty() };
+        if !wanted {
+            return Ok(None);
         }
+        let file = format!("{}.csv", T::NAME);
+        let path = dir.join(&file);
+        write_atomic(&path, &csv_bytes(rows, &path)?)?;
+        Ok(Some(file))
     }
-    let mut w = W { t, dir, written: Vec::new() };
-    visit(&mut w)?;
-    Ok(w.written)
 }

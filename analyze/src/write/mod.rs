@@ -8,10 +8,38 @@ pub mod parquet;
 
 use std::path::Path;
 
+use schema::table::{Table, Visitor};
+
 use crate::error::{AnalyzeError, Result};
 use schema::io::IoError;
 use crate::fsutil;
 use crate::tables::Tables;
+
+/// One file format of the tables (hyperfine's exporter shape): writes one registered table into a folder, or
+/// nothing when the table has no file in this format for this input. Returns the file name written.
+trait TableFormat {
+    fn write<T: Table>(&self, t: &Tables, dir: &Path) -> Result<Option<String>>;
+}
+
+/// Writes every registered table in format `f`; returns the file names written.
+fn write_all<F: TableFormat>(f: &F, t: &Tables, dir: &Path) -> Result<Vec<String>> {
+    struct Each<'a, F> {
+        f: &'a F,
+        t: &'a Tables,
+        dir: &'a Path,
+        written: Vec<String>,
+    }
+    impl<F: TableFormat> Visitor for Each<'_, F> {
+        type Error = AnalyzeError;
+        fn table<T: Table>(&mut self) -> Result<()> {
+            self.written.extend(self.f.write::<T>(self.t, self.dir)?);
+            Ok(())
+        }
+    }
+    let mut each = Each { f, t, dir, written: Vec::new() };
+    schema::table::visit(&mut each)?;
+    Ok(each.written)
+}
 
 /// Output formats of [`write_tables`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +80,11 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
     std::fs::create_dir_all(dir).map_err(|source| AnalyzeError::Io(IoError::Write { path: dir.to_path_buf(), source }))?;
     let mut written: Vec<String> = Vec::new();
     if formats.contains(&Format::Csv) {
-        written.extend(csv::write_csv(t, dir)?);
+        written.extend(write_all(&csv::Csv, t, dir)?);
     }
     if formats.contains(&Format::Parquet) {
         #[cfg(feature = "parquet")]
-        written.extend(parquet::write_parquet(t, dir, trace_id)?);
+        written.extend(write_all(&parquet::Parquet { trace_id }, t, dir)?);
         #[cfg(not(feature = "parquet"))]
         return Err(AnalyzeError::Serialize {
             path: dir.to_path_buf(),

@@ -60,40 +60,32 @@ pub fn frame<T: Table>(t: &Tables, trace_id: &str) -> Result<DataFrame> {
     DataFrame::new(rows.len(), columns).map_err(|e| AnalyzeError::Serialize { path: table.into(), detail: e.to_string() })
 }
 
-/// Writes the tables of `t` as Parquet files into `dir`: every registered table for an nsys export, the ncu
-/// tables alone for ncu input. Each file goes through a temporary name and a rename. Returns the names written.
-pub fn write_parquet(t: &Tables, dir: &Path, trace_id: &str) -> Result<Vec<String>> {
-    struct W<'a> {
-        t: &'a Tables,
-        dir: &'a Path,
-        trace_id: &'a str,
-        names: Vec<String>,
-    }
-    impl Visitor for W<'_> {
-        type Error = AnalyzeError;
-        fn table<T: Table>(&mut self) -> Result<()> {
-            if self.t.is_ncu_only() && !T::NCU_INPUT {
-                return Ok(());
-            }
-            let mut df = frame::<T>(self.t, self.trace_id)?;
-            let path = self.dir.join(format!("{}.parquet", T::NAME));
-            let tmp = crate::fsutil::temp_beside(&path);
-            let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source }))?;
-            let written = ParquetWriter::new(file)
-                .finish(&mut df)
-                .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })
-                .and_then(|_| std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source })));
-            if written.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            written?;
-            self.names.push(format!("{}.parquet", T::NAME));
-            Ok(())
+/// Parquet output: every registered table for an nsys export, the ncu tables alone for ncu input (empty tables
+/// too, so a glob over a fleet never misses a file). Each file goes through a temporary name and a rename.
+pub struct Parquet<'a> {
+    /// Value of the `trace_id` column.
+    pub trace_id: &'a str,
+}
+
+impl super::TableFormat for Parquet<'_> {
+    fn write<T: Table>(&self, t: &Tables, dir: &Path) -> Result<Option<String>> {
+        if t.is_ncu_only() && !T::NCU_INPUT {
+            return Ok(None);
         }
+        let mut df = frame::<T>(t, self.trace_id)?;
+        let path = dir.join(format!("{}.parquet", T::NAME));
+        let tmp = crate::fsutil::temp_beside(&path);
+        let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source }))?;
+        let written = ParquetWriter::new(file)
+            .finish(&mut df)
+            .map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })
+            .and_then(|_| std::fs::rename(&tmp, &path).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source })));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
+        Ok(Some(format!("{}.parquet", T::NAME)))
     }
-    let mut w = W { t, dir, trace_id, names: Vec::new() };
-    visit(&mut w)?;
-    Ok(w.names)
 }
 
 /// Every Parquet table and its columns, in file order (for readers and tests).
