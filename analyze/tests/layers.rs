@@ -97,7 +97,7 @@ fn layers_hold() {
             let allowed = match from.as_str() {
                 "model" => to == "model",
                 "read" => !matches!(to.as_str(), "passes" | "pipeline" | "write" | "bench"),
-                "passes" => !matches!(to.as_str(), "pipeline" | "write" | "bench") && !(to == "read" && d.get(1).is_some_and(|w| w == "nsys")),
+                "passes" => !matches!(to.as_str(), "pipeline" | "write" | "bench") && (to != "read" || d.get(1).is_none_or(|w| w != "nsys")),
                 "write" => matches!(to.as_str(), "write" | "error" | "fsutil"),
                 _ => true,
             };

@@ -52,27 +52,6 @@ pub fn base_name(name: &str) -> String {
     last.rsplit("::").next().unwrap_or(last).trim().to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nsys_and_ncu_names_reduce_to_the_same_base() {
-        let pairs = [
-            ("void cutlass::Kernel2<cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_32x6_tn_align8>(T1::Params)", "void Kernel2<cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_32x6_tn_align8>(Params)"),
-            ("std::enable_if<!T7, void>::type internal::gemvx::kernel<int, int, __nv_bfloat16, (bool)0, (bool)1>(T13)", "enable_if<!T7, void>::type kernel<int, int, __nv_bfloat16, 0, 1>(T13)"),
-            ("void flash::flash_fwd_splitkv_kernel<Flash_fwd_kernel_traits<(int)128, (int)64>, (bool)0>(Flash_fwd_params)", "void flash_fwd_splitkv_kernel<Flash_fwd_kernel_traits<128, 64>, false>(Flash_fwd_params)"),
-        ];
-        for (nsys, ncu) in pairs {
-            assert_eq!(base_name(nsys), base_name(ncu), "{nsys} vs {ncu}");
-        }
-        assert_eq!(base_name("void cutlass::Kernel2<x>(T1::Params)"), "Kernel2");
-        assert_eq!(base_name("std::enable_if<!T7, void>::type internal::gemvx::kernel<int>(T13)"), "kernel");
-        assert_eq!(base_name("saxpy"), "saxpy");
-        assert_eq!(base_name("ampere_sgemm_128x64_nn"), "ampere_sgemm_128x64_nn");
-        assert_eq!(base_name("void at::native::(anonymous namespace)::fused_dropout_kernel_vec<double, 1, 4>(at::cuda::detail::TensorInfo<double, unsigned int>)"), "fused_dropout_kernel_vec");
-    }
-}
 
 
 
@@ -239,4 +218,26 @@ pub fn join(rows: &mut [NcuKernelRow], trace: &Trace, attr: &Attribution) -> Vec
         .collect();
     out.sort_by(|a, b| (a.phase != "all").cmp(&(b.phase != "all")).then(a.phase.cmp(&b.phase)).then(b.total_ns.cmp(&a.total_ns)).then(a.bound.cmp(&b.bound)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nsys_and_ncu_names_reduce_to_the_same_base() {
+        let pairs = [
+            ("void cutlass::Kernel2<cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_32x6_tn_align8>(T1::Params)", "void Kernel2<cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_32x6_tn_align8>(Params)"),
+            ("std::enable_if<!T7, void>::type internal::gemvx::kernel<int, int, __nv_bfloat16, (bool)0, (bool)1>(T13)", "enable_if<!T7, void>::type kernel<int, int, __nv_bfloat16, 0, 1>(T13)"),
+            ("void flash::flash_fwd_splitkv_kernel<Flash_fwd_kernel_traits<(int)128, (int)64>, (bool)0>(Flash_fwd_params)", "void flash_fwd_splitkv_kernel<Flash_fwd_kernel_traits<128, 64>, false>(Flash_fwd_params)"),
+        ];
+        for (nsys, ncu) in pairs {
+            assert_eq!(base_name(nsys), base_name(ncu), "{nsys} vs {ncu}");
+        }
+        assert_eq!(base_name("void cutlass::Kernel2<x>(T1::Params)"), "Kernel2");
+        assert_eq!(base_name("std::enable_if<!T7, void>::type internal::gemvx::kernel<int>(T13)"), "kernel");
+        assert_eq!(base_name("saxpy"), "saxpy");
+        assert_eq!(base_name("ampere_sgemm_128x64_nn"), "ampere_sgemm_128x64_nn");
+        assert_eq!(base_name("void at::native::(anonymous namespace)::fused_dropout_kernel_vec<double, 1, 4>(at::cuda::detail::TensorInfo<double, unsigned int>)"), "fused_dropout_kernel_vec");
+    }
 }
