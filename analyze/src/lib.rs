@@ -17,7 +17,7 @@
 //! - [`passes`]: one analysis per file, each producing its registered table (columns declared in
 //!   `schema::tables`, one module per table);
 //! - [`pipeline`]: reading and attribution interleaved for large exports;
-//! - [`write`]: the tables as CSV, Parquet and `tables.json`, from the registry;
+//! - [`mod@write`]: the tables as CSV, Parquet and `tables.json`, from the registry;
 //! - this facade: [`analyze_file`], [`analyze_attributed`], [`analyze_ncu`].
 #![deny(missing_docs)]
 

@@ -155,7 +155,7 @@ pub struct Trace {
     /// Rows of the API table read (those that can launch GPU work, or all of them when some op's launch was not
     /// among those).
     pub api_rows: u64,
-    /// NVTX ranges ([`load`] keeps them; [`load_attributed`] streams them into the attribution instead).
+    /// NVTX ranges ([`crate::read::nsys::load`] keeps them; [`crate::pipeline::load_attributed`] streams them into the attribution instead).
     pub ranges: Vec<NvtxRange>,
     /// Distinct (grid, block) launch configurations of the kernels.
     pub launch_configs: Vec<([u32; 3], [u32; 3])>,
@@ -267,7 +267,7 @@ pub struct RangeIn {
     pub cross_thread: bool,
     /// Push/pop or start/end.
     pub style: RangeStyle,
-    /// The caller's name key (resolved to a name by [`Attribution::from_sweep`]).
+    /// The caller's name key (resolved to a name by [`crate::passes::attribution::Attribution::from_sweep`]).
     pub key: u32,
     /// Phase index of the name, if it is a phase.
     pub phase: Option<u8>,

@@ -1,4 +1,4 @@
-//! Writing the tables of an analysis into an output folder: CSV ([`csv`]), Parquet ([`parquet`]) and
+//! Writing the tables of an analysis into an output folder: CSV (`csv`), Parquet ([`parquet`]) and
 //! `tables.json`. Which tables exist, their files and columns come from the registry
 //! ([`schema::table::visit`]); nothing here names a table.
 

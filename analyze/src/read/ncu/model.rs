@@ -1,5 +1,5 @@
 //! Nsight Compute data as both readers deliver it ([`NcuFile`]: launches with their metrics, the session details
-//! of a `.ncu-rep`, notes), and the one rule for turning a written number into a measurement ([`measure`]).
+//! of a `.ncu-rep`, notes), and the one rule for turning a written number into a measurement (`measure`).
 //! [`super::csv`] and [`super::rep`] read into it; the passes read from it.
 
 use std::collections::BTreeMap;

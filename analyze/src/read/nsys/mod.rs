@@ -38,6 +38,7 @@ pub use crate::read::parscan::ReadOptions;
 /// Progress messages of a long load: one line per finished step (`"12,345 kernels … (1.2 s)"`).
 pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
+/// Tables of which every nsys export has at least one: an SQLite database with none of them is not an export.
 pub(crate) const NSYS_MARKER_TABLES: [&str; 8] = [
     "StringIds",
     "TARGET_INFO_GPU",
@@ -61,7 +62,7 @@ pub const READ_SET: [(&str, &[&str]); 7] = [
 ];
 
 /// Loads everything the analyses need from the export at `path`, NVTX ranges included (kept in
-/// [`Trace::ranges`]). For large exports prefer [`load_attributed`], which streams the NVTX table.
+/// [`Trace::ranges`]). For large exports prefer [`crate::pipeline::load_attributed`], which streams the NVTX table.
 pub fn load(path: &Path) -> Result<Trace> {
     load_with(path, &ReadOptions::default())
 }
