@@ -4,13 +4,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-
 use crate::error::{AnalyzeError, Result};
-use crate::model::*;
-use crate::read::parscan::{Queue, Range};
+use crate::model::{ApiCall, NONE, Trace, process_key};
+use crate::read::parscan::{Queue, Range, ReadOptions};
+
 use super::plausible::{excluded_note, off_clock, OFF_CLOCK};
-use super::sqlite::*;
-use crate::read::parscan::ReadOptions;
+use super::sqlite::{Reader, Select, open};
 
 /// nsys `eventClass` of the duplicate "CUDA backtrace" rows in `CUPTI_ACTIVITY_KIND_RUNTIME`.
 pub(crate) const EVENT_CLASS_BACKTRACE: i64 = 67;

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use schema::io::IoError;
 
 use crate::error::{AnalyzeError, Result};
-use schema::io::IoError;
 
 /// Resolves a `.nsys-rep`/`.qdrep` to an SQLite export through `nsys export`, written into `out_dir` as
 /// `<stem>.sqlite`, with `<stem>.sqlite.source` beside it naming the report it came from (path, size, mtime).

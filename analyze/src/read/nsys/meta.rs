@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-
 use crate::error::Result;
-use crate::model::*;
-use super::sqlite::*;
+use crate::model::{GpuInfo, TraceInfo};
+
+use super::sqlite::{Reader, text_of};
 
 pub(crate) fn read_metadata(rd: &Reader<'_>, info: &mut TraceInfo) -> Result<()> {
     let mut meta: BTreeMap<String, String> = BTreeMap::new();

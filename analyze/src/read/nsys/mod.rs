@@ -25,15 +25,18 @@ use std::path::Path;
 use rusqlite::Connection;
 
 use crate::error::{AnalyzeError, Result};
-use crate::model::*;
+use crate::model::{NONE, NvtxRange, Trace};
 use crate::read::parscan::Queue;
-use sqlite::*;
-use api::*;
-use meta::*;
-use nvtx::*;
-pub(crate) use nvtx::nvtx_window;
-use ops::*;
+
+use api::{ApiRead, api_results, api_select, join_launches, read_api_range, spawn_api_readers};
+use meta::read_metadata;
+use nvtx::{NvtxNames, read_nvtx};
+use ops::read_ops;
+use sqlite::{Interner, Reader, StringTable, classify_sqlite_error, open, text_of};
+
 pub use crate::read::parscan::ReadOptions;
+
+pub(crate) use nvtx::nvtx_window;
 
 /// Progress messages of a long load: one line per finished step (`"12,345 kernels … (1.2 s)"`).
 pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);

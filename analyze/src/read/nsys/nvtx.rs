@@ -4,16 +4,16 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use rusqlite::types::ValueRef;
 use rusqlite::Connection;
+use rusqlite::types::ValueRef;
 use rustc_hash::FxHashMap;
 
 use crate::error::Result;
-use crate::model::*;
-use crate::read::parscan::Range;
+use crate::model::{RangeIn, RangeStyle, process_key};
+use crate::read::parscan::{Range, ReadOptions};
+
 use super::plausible::{excluded_note, off_clock, OFF_CLOCK};
-use super::sqlite::*;
-use crate::read::parscan::ReadOptions;
+use super::sqlite::{Interner, Reader, Select, StringTable, open, text_of};
 
 /// NVTX event types that are ranges: push/pop, start/end, and their NVTXT twins.
 pub(crate) const RANGE_EVENT_TYPES: [i64; 4] = [59, 60, 70, 71];

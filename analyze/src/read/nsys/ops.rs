@@ -5,9 +5,10 @@
 use rustc_hash::FxHashMap;
 
 use crate::error::Result;
-use crate::model::*;
+use crate::model::{Kernel, MemKind, MemOp, Trace};
+
 use super::plausible::{implausible, Excluded};
-use super::sqlite::*;
+use super::sqlite::{Interner, Reader, StringTable};
 
 /// Columns read from `CUPTI_ACTIVITY_KIND_KERNEL`.
 pub const KERNEL_COLUMNS: [&str; 14] = [

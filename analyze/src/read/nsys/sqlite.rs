@@ -7,9 +7,9 @@ use std::path::Path;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use rustc_hash::FxHashMap;
+use schema::io::IoError;
 
 use crate::error::{AnalyzeError, Result};
-use schema::io::IoError;
 use crate::read::directio::ReadMode;
 use crate::read::parscan::{rowid_ranges, Range, ReadOptions};
 
