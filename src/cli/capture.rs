@@ -86,6 +86,23 @@ pub struct CaptureArgs {
 
 impl CaptureArgs {
     /// Validates the flags into a capture config; `notes` collects warnings to print before work starts.
+    /// The configuration of this capture: a new run from these flags, or with `--resume DIR` the run's own
+    /// flags from its manifest (`argv` is the command line after the program name; any flag besides `--resume`
+    /// would be ignored, so it is refused).
+    pub fn into_run_config(self, argv: impl Iterator<Item = String>, notes: &mut Vec<String>) -> anyhow::Result<::capture::run::CaptureConfig> {
+        let Some(dir) = self.resume.clone() else { return self.into_config(notes) };
+        let extra = flags_besides_resume(argv);
+        if !extra.is_empty() {
+            anyhow::bail!(
+                "--resume {} continues the run with its own flags (from its manifest.json), so {} would be ignored; remove {}, or start a new run with another --run-id",
+                ::capture::text::path(&dir),
+                extra.iter().map(|f| ::capture::text::term_safe(f)).collect::<Vec<_>>().join(" "),
+                if extra.len() == 1 { "it" } else { "them" }
+            );
+        }
+        CaptureArgs::resumed(&dir, notes)
+    }
+
     pub fn into_config(mut self, notes: &mut Vec<String>) -> anyhow::Result<::capture::run::CaptureConfig> {
         use ::capture::run::Tool;
         let (model, device, dtype) = self.model.resolve(notes)?;

@@ -10,21 +10,7 @@ use crate::cli::CaptureArgs;
 pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
     let dry_run = args.dry_run;
     let mut notes = Vec::new();
-    let cfg = match args.resume.clone() {
-        Some(dir) => {
-            let extra = crate::cli::capture::flags_besides_resume(std::env::args().skip(1));
-            if !extra.is_empty() {
-                anyhow::bail!(
-                    "--resume {} continues the run with its own flags (from its manifest.json), so {} would be ignored; remove {}, or start a new run with another --run-id",
-                    ::capture::text::path(&dir),
-                    extra.iter().map(|f| ::capture::text::term_safe(f)).collect::<Vec<_>>().join(" "),
-                    if extra.len() == 1 { "it" } else { "them" }
-                );
-            }
-            CaptureArgs::resumed(&dir, &mut notes)?
-        }
-        None => args.into_config(&mut notes)?,
-    };
+    let cfg = args.into_run_config(std::env::args().skip(1), &mut notes)?;
     for n in &notes {
         eprintln!("note: {n}");
     }
