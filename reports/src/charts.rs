@@ -84,6 +84,8 @@ pub struct Panel {
     pub legend_lower_right: bool,
 }
 
+/// The drawing helpers below return plotters' error as text (its type is generic over the backend, SVG or PNG);
+/// [`render`] turns it into a [`ChartError`] naming the file, the only error this module returns.
 fn err(path: &Path) -> impl Fn(String) -> ChartError + '_ {
     move |detail| ChartError { path: path.to_path_buf(), detail }
 }
