@@ -47,7 +47,7 @@ pub struct Column {
 }
 
 /// An output table: a row type with its file name, columns and the rows it has in [`Tables`].
-pub trait Table: Serialize + Sized + 'static {
+pub trait Table: Serialize + Default + Sized + 'static {
     /// File stem: `<NAME>.csv`, `<NAME>.parquet`.
     const NAME: &'static str;
     /// Columns, in file order (the fields of the row type, in order).
@@ -170,21 +170,22 @@ macro_rules! table {
 mod tests {
     use super::*;
 
-    /// The columns are the serialized fields, in order: a CSV header written by serde equals `COLUMNS`.
+    /// Every table is registered once, its columns unique and documented, and `COLUMNS` is exactly the header
+    /// serde writes for a row (the CSV writer relies on both).
     #[test]
-    fn columns_are_the_serialized_fields() {
+    fn registry_lists_every_table_once_with_its_serialized_columns() {
         struct Check;
         impl Visitor for Check {
             type Error = String;
             fn table<T: Table>(&mut self) -> Result<(), String> {
-                let t = Tables::default();
-                assert!(T::rows(&t).is_empty());
+                assert!(T::rows(&Tables::default()).is_empty());
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.serialize(T::default()).map_err(|e| e.to_string())?;
+                let text = String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+                let header: Vec<&str> = text.lines().next().unwrap_or("").split(',').collect();
                 let names: Vec<&str> = T::COLUMNS.iter().map(|c| c.name).collect();
-                let mut seen = std::collections::HashSet::new();
-                for n in &names {
-                    if !seen.insert(*n) {
-                        return Err(format!("{}: column {n} twice", T::NAME));
-                    }
+                if header != names {
+                    return Err(format!("{}: serde writes {header:?}, COLUMNS says {names:?}", T::NAME));
                 }
                 for c in T::COLUMNS {
                     if c.doc.trim().is_empty() {
@@ -197,5 +198,8 @@ mod tests {
         visit(&mut Check).unwrap();
         let names: Vec<&str> = tables().iter().map(|t| t.name).collect();
         assert_eq!(names, ["kernels", "nvtx_ranges", "classes", "memory", "timeline", "gaps", "ncu_kernels", "ncu_phases", "ncu_metrics", "traffic"]);
+        let files = output_files();
+        let unique: std::collections::BTreeSet<&String> = files.iter().collect();
+        assert_eq!(unique.len(), files.len());
     }
 }
