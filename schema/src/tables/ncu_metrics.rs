@@ -6,18 +6,18 @@ crate::table! {
     pub struct NcuMetricRow in ncu_metrics {
         file: "ncu_metrics", per_device: false, optional: true, ncu_input: true,
     }
-        /// The launch (`ID` of ncu; a `.ncu-rep`'s results in file order).
-        launch_id: u64 [""],
-        /// Kernel name (demangled when the input has it).
-        kernel_name: String [""],
-        /// Metric name as ncu writes it.
-        metric: String [""],
-        /// Unit as written (CSV) or inferred from the name (`.ncu-rep`, which stores none); "" when unknown.
-        unit: String [""],
-        /// The numeric value in `unit` (not converted); empty for text and for values out of physical range.
-        value: Option<f64> [""],
-        /// The value exactly as stored: text, integer in decimal, float in its shortest round-trip form.
-        text: String [""],
-        /// Instance index for per-instance values; empty for the metric's own value.
-        instance: Option<u32> [""],
+    /// The launch (`ID` of ncu; a `.ncu-rep`'s results in file order).
+    launch_id: u64 [""],
+    /// Kernel name (demangled when the input has it).
+    kernel_name: String [""],
+    /// Metric name as ncu writes it.
+    metric: String [""],
+    /// Unit as written (CSV) or inferred from the name (`.ncu-rep`, which stores none); "" when unknown.
+    unit: String [""],
+    /// The numeric value in `unit` (not converted); empty for text and for values out of physical range.
+    value: Option<f64> [""],
+    /// The value exactly as stored: text, integer in decimal, float in its shortest round-trip form.
+    text: String [""],
+    /// Instance index for per-instance values; empty for the metric's own value.
+    instance: Option<u32> [""],
 }
