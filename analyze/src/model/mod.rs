@@ -9,7 +9,17 @@ pub mod dense;
 /// "No such index": an op without a launching call, a call that launched nothing.
 pub const NONE: u32 = u32::MAX;
 
-/// One kernel execution (`CUPTI_ACTIVITY_KIND_KERNEL`).
+/// Name prefix of a CUDA graph execution read from a graph-level trace (`[CUDA graph 7]`): the executions are
+/// kept as kernels of that name (no C++ kernel name starts with `[`), so they count in every table.
+pub const GRAPH_OP_PREFIX: &str = "[CUDA graph ";
+
+/// The name of an execution of graph `graph_id` traced at graph level.
+pub fn graph_op_name(graph_id: i64) -> String {
+    format!("{GRAPH_OP_PREFIX}{graph_id}]")
+}
+
+/// One kernel execution (`CUPTI_ACTIVITY_KIND_KERNEL`), or one execution of a whole CUDA graph traced at graph
+/// level (`CUPTI_ACTIVITY_KIND_GRAPH_TRACE`, named [`graph_op_name`]).
 #[derive(Debug, Clone)]
 pub struct Kernel {
     /// GPU start timestamp, ns.

@@ -33,13 +33,15 @@ pub enum KernelClass {
     Memory,
     /// Collective communication (NCCL and friends).
     Communication,
+    /// A whole CUDA graph execution of a graph-level trace (its kernels are not traced one by one).
+    Graph,
     /// Anything else.
     Other,
 }
 
 impl KernelClass {
     /// Every class, in display order.
-    pub const ALL: [KernelClass; 11] = [
+    pub const ALL: [KernelClass; 12] = [
         KernelClass::Gemm,
         KernelClass::Attention,
         KernelClass::Normalization,
@@ -50,6 +52,7 @@ impl KernelClass {
         KernelClass::CopyCast,
         KernelClass::Memory,
         KernelClass::Communication,
+        KernelClass::Graph,
         KernelClass::Other,
     ];
 
@@ -66,6 +69,7 @@ impl KernelClass {
             KernelClass::CopyCast => "copy_cast",
             KernelClass::Memory => "memory",
             KernelClass::Communication => "communication",
+            KernelClass::Graph => "graph",
             KernelClass::Other => "other",
         }
     }
@@ -200,6 +204,9 @@ pub const RULES: &[(&str, KernelClass)] = &[
 
 /// Classifies a kernel by name (the demangled name; the short name works too).
 pub fn classify(name: &str) -> KernelClass {
+    if name.starts_with(crate::model::GRAPH_OP_PREFIX) {
+        return Graph;
+    }
     let lower = name.to_ascii_lowercase();
     for (pat, class) in RULES {
         if lower.contains(pat) {

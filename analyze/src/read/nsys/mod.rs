@@ -54,11 +54,12 @@ pub(crate) const NSYS_MARKER_TABLES: [&str; 8] = [
 ];
 
 /// Every (table, columns) the analysis reads, for the bare-scan baseline of `bench`.
-pub const READ_SET: [(&str, &[&str]); 7] = [
+pub const READ_SET: [(&str, &[&str]); 8] = [
     ("StringIds", &["id", "value"]),
     ("CUPTI_ACTIVITY_KIND_KERNEL", &ops::KERNEL_COLUMNS),
     ("CUPTI_ACTIVITY_KIND_MEMCPY", &ops::MEMOP_COLUMNS),
     ("CUPTI_ACTIVITY_KIND_MEMSET", &ops::MEMOP_COLUMNS),
+    ("CUPTI_ACTIVITY_KIND_GRAPH_TRACE", &ops::GRAPH_COLUMNS),
     ("CUPTI_ACTIVITY_KIND_RUNTIME", &api::RUNTIME_COLUMNS),
     ("NVTX_EVENTS", &nvtx::NVTX_COLUMNS),
     ("TARGET_INFO_GPU", &["id", "cuDevice", "name", "memoryBandwidth", "smCount", "totalMemory", "computeMajor", "computeMinor"]),

@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::error::Result;
-use crate::model::{Kernel, MemKind, MemOp, Trace};
+use crate::model::{graph_op_name, Kernel, MemKind, MemOp, Trace};
 
 use super::plausible::{implausible, Excluded};
 use super::sqlite::{Interner, Reader, StringTable};
@@ -15,10 +15,13 @@ pub const KERNEL_COLUMNS: [&str; 14] = [
     "start", "end", "deviceId", "streamId", "correlationId", "globalPid", "demangledName", "shortName", "gridX", "gridY",
     "gridZ", "blockX", "blockY", "blockZ",
 ];
+/// Columns read from `CUPTI_ACTIVITY_KIND_GRAPH_TRACE` (one row per execution of a CUDA graph, written by
+/// `nsys profile --cuda-graph-trace=graph`, the default: the kernels inside the graph are not traced).
+pub const GRAPH_COLUMNS: [&str; 7] = ["start", "end", "deviceId", "streamId", "correlationId", "globalPid", "graphId"];
 /// Columns read from `CUPTI_ACTIVITY_KIND_MEMCPY` and `_MEMSET`.
 pub const MEMOP_COLUMNS: [&str; 8] = ["start", "end", "deviceId", "streamId", "correlationId", "globalPid", "bytes", "copyKind"];
 
-/// Kernels, memcpys and memsets.
+/// Kernels, CUDA graph executions (graph-level traces), memcpys and memsets.
 pub(crate) fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut Interner, trace: &mut Trace) -> Result<()> {
     let kt = "CUPTI_ACTIVITY_KIND_KERNEL";
     let kcols = KERNEL_COLUMNS;
@@ -56,6 +59,34 @@ pub(crate) fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut In
         });
         Ok(())
     })?;
+    // Graph-level CUDA graph executions: GPU ops like kernels (one per replay, named after the graph), so busy
+    // time, gaps, attribution to the launching `cudaGraphLaunch` and the `graph` class see them.
+    let gt = "CUPTI_ACTIVITY_KIND_GRAPH_TRACE";
+    let gcols = GRAPH_COLUMNS;
+    let mut graph_runs = 0u64;
+    let no_config = ([0u32; 3], [0u32; 3]);
+    rd.scan(gt, &gcols, "", |v| {
+        let g = |i: usize| rd.int(v[i], gt, gcols[i]).map(|x| x.unwrap_or(0));
+        let (start, end) = (rd.req(v[0], gt, "start")?, rd.req(v[1], gt, "end")?);
+        if let Some(why) = implausible(start, end, g(2)?, g(3)?, None) {
+            excluded.add(gt, why);
+            return Ok(());
+        }
+        let name = interner.intern(&graph_op_name(g(6)?));
+        let n = configs.len() as u32;
+        let config = *configs.entry(no_config).or_insert_with(|| {
+            trace.launch_configs.push(no_config);
+            n
+        });
+        trace.kernels.push(Kernel { start, end, correlation: g(4)?, global_pid: g(5)?, device: g(2)? as i32, stream: g(3)? as i32, name, short_name: name, config });
+        graph_runs += 1;
+        Ok(())
+    })?;
+    if graph_runs > 0 {
+        trace.info.notes.push(format!(
+            "{graph_runs} CUDA graph execution(s) traced at graph level ({gt}): each counts as one GPU op named [CUDA graph <id>] (class graph) in every table; the kernels inside the graphs are not in this trace, so per-kernel attribution inside graphs needs nsys profile --cuda-graph-trace=node"
+        ));
+    }
     for (table, is_set) in [("CUPTI_ACTIVITY_KIND_MEMCPY", false), ("CUPTI_ACTIVITY_KIND_MEMSET", true)] {
         let cols = MEMOP_COLUMNS;
         rd.scan(table, &cols, "", |v| {
