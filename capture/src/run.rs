@@ -297,7 +297,7 @@ pub fn run_capture(
             }
             Ok(o) => {
                 s.status = StepStatus::Ok;
-                let flagged: Vec<String> = o.rows.iter().filter(|r| !r.flag.is_empty()).map(|r| format!("s{}_b{}={}", r.seq_len, r.batch, r.flag)).collect();
+                let flagged: Vec<String> = o.rows.iter().filter(|r| !r.flag.is_empty()).map(|r| format!("{}={}", r.label(), r.flag)).collect();
                 s.message = if flagged.is_empty() { format!("{} rows", o.rows.len()) } else { format!("{} rows; flagged: {}", o.rows.len(), flagged.join(", ")) };
             }
             Err(e) => {

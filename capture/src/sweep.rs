@@ -346,7 +346,7 @@ pub fn run_sweep(cfg: &SweepConfig, stop: &AtomicBool) -> Result<SweepOutcome> {
                 break 'points;
             }
             let measured = i >= cfg.warmup;
-            let run_label = if measured { schema::phase::run_range(true, i - cfg.warmup) } else { schema::phase::run_range(false, i) };
+            let run_label = if measured { schema::phase::rep_range(i - cfg.warmup) } else { schema::phase::warmup_range(i) };
             bar.set_message(format!("[{}/{n}] {label} {run_label}", pi + 1));
             match run_once(&mut runner, &prompt, p.batch as usize, cfg.gen_tokens, &run_label) {
                 Ok((prefill, ttft, steps)) => {

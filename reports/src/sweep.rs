@@ -165,7 +165,7 @@ pub fn findings(seq: &[SweepRow], batch: &[SweepRow], budget_ms: Option<f64>) ->
     }
     for r in seq.iter().chain(batch) {
         if !r.flag.is_empty() {
-            out.flagged.push(format!("s{}_b{}={}", r.seq_len, r.batch, r.flag));
+            out.flagged.push(format!("{}={}", r.label(), r.flag));
         }
     }
     out

@@ -37,7 +37,7 @@ pub enum IoError {
 }
 
 /// What kind of non-regular file `meta` describes, if it is one ("a FIFO (named pipe)", "a character device", ...).
-pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_fifo() {

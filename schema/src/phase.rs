@@ -24,9 +24,14 @@ pub fn step_range(k: u32) -> String {
     format!("step_{k}")
 }
 
-/// Name of the range of a run: measured rep `i`, or warmup run `i`.
-pub fn run_range(measured: bool, i: u32) -> String {
-    if measured { format!("rep_{i}") } else { format!("warmup_{i}") }
+/// Name of the range of measured rep `i` (0-based).
+pub fn rep_range(i: u32) -> String {
+    format!("rep_{i}")
+}
+
+/// Name of the range of unmeasured warmup run `i` (0-based).
+pub fn warmup_range(i: u32) -> String {
+    format!("warmup_{i}")
 }
 
 /// Phase of a range name, if it is one of `phases`: the name without its domain (`latency_anatomy:decode`),

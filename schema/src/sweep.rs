@@ -1,7 +1,7 @@
 //! The sweep CSV (`seq_sweep.csv`, `batch_sweep.csv`, and `nsys/<point>.csv` beside each profiled export): one
 //! row per configuration, written by `capture`, read by `reports` (tables, figures) and `analyze` (the bytes the
-//! model config predicts, `traffic.csv`). The seed-compatible columns come first; later columns default when an
-//! older CSV lacks them (`None` where a reader must know the value is missing).
+//! model config predicts, `traffic.csv`). The seed-compatible columns come first; a column an older CSV lacks
+//! reads as `None` (serde's rule for a missing `Option` field), and a missing `flag` as unflagged.
 
 use std::path::Path;
 
@@ -32,50 +32,41 @@ pub struct SweepRow {
     #[serde(default)]
     pub flag: String,
     /// Prefill p90, ms.
-    #[serde(default)]
     pub prefill_p90_ms: Option<f64>,
     /// Prefill p99, ms.
-    #[serde(default)]
     pub prefill_p99_ms: Option<f64>,
     /// Time to first token p50, ms.
-    #[serde(default)]
     pub ttft_p50_ms: Option<f64>,
     /// Time to first token p90, ms.
-    #[serde(default)]
     pub ttft_p90_ms: Option<f64>,
     /// Inter-token latency p50 over all decode steps, ms.
-    #[serde(default)]
     pub itl_p50_ms: Option<f64>,
     /// Inter-token latency p90, ms.
-    #[serde(default)]
     pub itl_p90_ms: Option<f64>,
     /// End-to-end p50, ms.
-    #[serde(default)]
     pub e2e_p50_ms: Option<f64>,
     /// End-to-end p90, ms.
-    #[serde(default)]
     pub e2e_p90_ms: Option<f64>,
     /// KV cache of `batch` sequences of `seq + gen` tokens, MB (config formula).
-    #[serde(default)]
     pub kv_cache_mb: Option<f64>,
     /// Weights, MB (config formula).
-    #[serde(default)]
     pub weights_mb: Option<f64>,
     /// Unmeasured warmup runs.
-    #[serde(default)]
     pub warmup: Option<u32>,
     /// Measured reps.
-    #[serde(default)]
     pub reps: Option<u32>,
     /// Peak device memory over the run so far, MB (CPU: peak resident memory).
-    #[serde(default)]
     pub vram_peak_mb: Option<f64>,
     /// Decode steps per rep.
-    #[serde(default)]
     pub gen_tokens: Option<u32>,
 }
 
 impl SweepRow {
+    /// The configuration's label, also its NVTX range and file names (`s128_b32`).
+    pub fn label(&self) -> String {
+        crate::phase::point_label(self.seq_len, self.batch)
+    }
+
     /// Runs of the configuration in a trace of it: warmup + measured reps (`None` when the CSV lacks them).
     pub fn runs(&self) -> Option<u32> {
         Some(self.warmup? + self.reps?)
