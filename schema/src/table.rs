@@ -102,13 +102,20 @@ pub struct TableInfo {
     pub ncu_input: bool,
 }
 
+impl TableInfo {
+    /// What the registry says of table `T`.
+    pub fn of<T: Table>() -> TableInfo {
+        TableInfo { name: T::NAME, columns: T::COLUMNS, per_device: T::PER_DEVICE, optional: T::OPTIONAL, ncu_input: T::NCU_INPUT }
+    }
+}
+
 /// Every table of the registry, in file order.
 pub fn tables() -> Vec<TableInfo> {
     struct Collect(Vec<TableInfo>);
     impl Visitor for Collect {
         type Error = std::convert::Infallible;
         fn table<T: Table>(&mut self) -> Result<(), Self::Error> {
-            self.0.push(TableInfo { name: T::NAME, columns: T::COLUMNS, per_device: T::PER_DEVICE, optional: T::OPTIONAL, ncu_input: T::NCU_INPUT });
+            self.0.push(TableInfo::of::<T>());
             Ok(())
         }
     }

@@ -38,7 +38,8 @@ pub struct Kernel {
     pub name: u32,
     /// Index of the short (base) name in [`Trace::names`].
     pub short_name: u32,
-    /// Index of the (grid, block) launch configuration in [`Trace::launch_configs`].
+    /// Index of the (grid, block) launch configuration in [`Trace::launch_configs`]; [`NONE`] for a graph
+    /// replay, which has none (read as zeros by [`Trace::launch_config`]).
     pub config: u32,
 }
 

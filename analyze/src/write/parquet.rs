@@ -9,20 +9,20 @@
 use std::path::Path;
 
 use polars::prelude::{Column, DataFrame, ParquetWriter};
-use schema::table::{visit, ColType, Table, Visitor};
+use schema::table::{ColType, Table, TableInfo};
 
 use crate::error::{AnalyzeError, Result};
 use schema::io::IoError;
 use crate::tables::Tables;
 
-/// The Parquet columns of table `T`: `trace_id`, then the table's columns, with the device's name (`gpu`) after
+/// The Parquet columns of a table: `trace_id`, then the table's columns, with the device's name (`gpu`) after
 /// `device` in a per-device table that has no `gpu` column of its own.
-pub fn columns<T: Table>() -> Vec<(&'static str, ColType)> {
+pub fn columns(table: &TableInfo) -> Vec<(&'static str, ColType)> {
     let mut cols = vec![("trace_id", ColType::Str)];
-    let has_gpu = T::COLUMNS.iter().any(|c| c.name == "gpu");
-    for c in T::COLUMNS {
+    let has_gpu = table.columns.iter().any(|c| c.name == "gpu");
+    for c in table.columns {
         cols.push((c.name, c.ty));
-        if c.name == "device" && T::PER_DEVICE && !has_gpu {
+        if c.name == "device" && table.per_device && !has_gpu {
             cols.push(("gpu", ColType::Str));
         }
     }
@@ -38,7 +38,7 @@ pub fn frame<T: Table>(t: &Tables, trace_id: &str) -> Result<DataFrame> {
         _ => Vec::new(),
     };
     let gpu_of = |device: i64| t.info.gpus.iter().find(|g| g.device == device).map(|g| g.name.clone()).unwrap_or_default();
-    let cols = columns::<T>();
+    let cols = columns(&TableInfo::of::<T>());
     let mut columns = Vec::with_capacity(cols.len());
     for (name, ty) in cols {
         let cell = |r: &serde_json::Value| -> serde_json::Value {
@@ -90,15 +90,5 @@ impl super::TableFormat for Parquet<'_> {
 
 /// Every Parquet table and its columns, in file order (for readers and tests).
 pub fn schemas() -> Vec<(&'static str, Vec<(&'static str, ColType)>)> {
-    struct S(Vec<(&'static str, Vec<(&'static str, ColType)>)>);
-    impl Visitor for S {
-        type Error = std::convert::Infallible;
-        fn table<T: Table>(&mut self) -> std::result::Result<(), Self::Error> {
-            self.0.push((T::NAME, columns::<T>()));
-            Ok(())
-        }
-    }
-    let mut s = S(Vec::new());
-    let Ok(()) = visit(&mut s);
-    s.0
+    schema::table::tables().iter().map(|t| (t.name, columns(t))).collect()
 }

@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::error::Result;
-use crate::model::{graph_op_name, Kernel, MemKind, MemOp, Trace};
+use crate::model::{graph_op_name, Kernel, MemKind, MemOp, Trace, NONE};
 
 use super::plausible::{implausible, Excluded};
 use super::sqlite::{Interner, Reader, StringTable};
@@ -64,7 +64,6 @@ pub(crate) fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut In
     let gt = "CUPTI_ACTIVITY_KIND_GRAPH_TRACE";
     let gcols = GRAPH_COLUMNS;
     let mut graph_runs = 0u64;
-    let no_config = ([0u32; 3], [0u32; 3]);
     rd.scan(gt, &gcols, "", |v| {
         let g = |i: usize| rd.int(v[i], gt, gcols[i]).map(|x| x.unwrap_or(0));
         let (start, end) = (rd.req(v[0], gt, "start")?, rd.req(v[1], gt, "end")?);
@@ -73,12 +72,8 @@ pub(crate) fn read_ops(rd: &Reader<'_>, strings: &StringTable, interner: &mut In
             return Ok(());
         }
         let name = interner.intern(&graph_op_name(g(6)?));
-        let n = configs.len() as u32;
-        let config = *configs.entry(no_config).or_insert_with(|| {
-            trace.launch_configs.push(no_config);
-            n
-        });
-        trace.kernels.push(Kernel { start, end, correlation: g(4)?, global_pid: g(5)?, device: g(2)? as i32, stream: g(3)? as i32, name, short_name: name, config });
+        // No launch configuration of its own: `Trace::launch_config` reads NONE as zeros.
+        trace.kernels.push(Kernel { start, end, correlation: g(4)?, global_pid: g(5)?, device: g(2)? as i32, stream: g(3)? as i32, name, short_name: name, config: NONE });
         graph_runs += 1;
         Ok(())
     })?;
