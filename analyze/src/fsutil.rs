@@ -17,11 +17,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(schema::io::write_atomic(path, bytes)?)
 }
 
-/// Reads a `tables.json` written by [`crate::write_tables`] (see [`schema::io::read_tables`]).
-pub fn read_tables(path: &Path) -> Result<crate::Tables> {
-    Ok(schema::io::read_tables(path)?)
-}
-
 /// True when `a` and `b` name the same file: the same inode when both exist, else the same absolute path
 /// (parent folder resolved, so `./x` and `dir/../x` match).
 pub fn same_file(a: &Path, b: &Path) -> bool {

@@ -39,7 +39,7 @@ use passes::{classes, kernels, memory, ncu_kernels, ncu_phases, nvtx, summary, t
 use read::ncu::csv::NcuFile;
 
 pub use error::{AnalyzeError, Result};
-pub use fsutil::{read_tables, write_atomic};
+pub use fsutil::write_atomic;
 /// The analysis tables: declared in the `schema` crate, the contract every stage shares.
 pub use schema::tables;
 pub use schema::Tables;

@@ -67,6 +67,18 @@ impl CaptureError {
     }
 }
 
+/// A contract file (`manifest.json`, written through `schema::io`) that cannot be read or written: named as any
+/// other file of the capture (`{path}: {error}`).
+impl From<schema::io::IoError> for CaptureError {
+    fn from(e: schema::io::IoError) -> Self {
+        use schema::io::IoError;
+        match e {
+            IoError::Unreadable { path, source } | IoError::Write { path, source } => CaptureError::Io { path, source },
+            IoError::BadInput { path, detail } => CaptureError::Io { path, source: std::io::Error::new(std::io::ErrorKind::InvalidData, detail) },
+        }
+    }
+}
+
 /// The first line of an error's message: candle appends a backtrace to some errors, which has no place in a
 /// one-line message.
 pub fn one_line(e: impl std::fmt::Display) -> String {

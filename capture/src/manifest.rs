@@ -17,12 +17,9 @@ pub trait ManifestFile: Sized {
 
 impl ManifestFile for Manifest {
     fn save(&self, dir: &Path) -> Result<()> {
-        let path = dir.join("manifest.json");
-        let tmp = dir.join(format!(".manifest.json.{}.partial", std::process::id()));
         let mut bytes = serde_json::to_vec_pretty(self).expect("manifest serializes");
         bytes.push(b'\n');
-        std::fs::write(&tmp, bytes).map_err(|e| CaptureError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| CaptureError::io(&path, e))
+        schema::io::write_atomic(&dir.join("manifest.json"), &bytes).map_err(CaptureError::from)
     }
 
     fn load(dir: &Path) -> Result<Manifest> {

@@ -119,13 +119,17 @@ pub fn analysis_markdown(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<St
     Ok(md)
 }
 
-/// Re-renders `dir/report.md` (and its charts) from `dir/tables.json`.
-pub fn render_analysis_dir(dir: &Path, o: &ReportOptions) -> Result<PathBuf> {
-    let t = read_tables(dir)?;
-    let md = analysis_markdown(&t, dir, o)?;
+/// Writes `dir/report.md` (and its charts) for the tables of one analysis; returns the report's path.
+pub fn write_analysis_report(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<PathBuf> {
+    let md = analysis_markdown(t, dir, o)?;
     let out = dir.join("report.md");
     write(&out, &md)?;
     Ok(out)
+}
+
+/// Re-renders `dir/report.md` (and its charts) from `dir/tables.json`.
+pub fn render_analysis_dir(dir: &Path, o: &ReportOptions) -> Result<PathBuf> {
+    write_analysis_report(&read_tables(dir)?, dir, o)
 }
 
 fn phase_ns(t: &Tables, phase: &str) -> i64 {

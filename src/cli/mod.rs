@@ -49,7 +49,7 @@ pub enum Command {
     Bench(BenchCommand),
 }
 
-/// How exports are read (see `::analyze::read::directio`).
+/// How exports are read (see `analyze::read::directio`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IoArg {
     /// Direct reads for a large file not in the page cache, the page cache otherwise.

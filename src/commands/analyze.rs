@@ -59,10 +59,7 @@ fn analyze_locked(cfg: &AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) -> anyh
     };
     let t = std::time::Instant::now();
     ::analyze::write_tables_as(&tables, &cfg.out, &cfg.formats, &cfg.trace_id)?;
-    let opts = ::reports::ReportOptions::with_top(cfg.top);
-    let md = ::reports::run::analysis_markdown(&tables, &cfg.out, &opts)?;
-    let report = cfg.out.join("report.md");
-    ::analyze::write_atomic(&report, md.as_bytes())?;
+    ::reports::run::write_analysis_report(&tables, &cfg.out, &::reports::ReportOptions::with_top(cfg.top))?;
     progress(&format!("tables and report.md written ({:.2} s)", t.elapsed().as_secs_f64()));
     if !cfg.quiet {
         let mut stdout = std::io::stdout().lock();

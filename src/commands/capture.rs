@@ -34,8 +34,7 @@ pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
         let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
         let tables = ::analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
         ::analyze::write_tables(&tables, out, &[::analyze::Format::Csv, ::analyze::Format::Json]).map_err(|e| e.to_string())?;
-        let md = ::reports::run::analysis_markdown(&tables, out, &::reports::ReportOptions::default()).map_err(|e| e.to_string())?;
-        ::analyze::write_atomic(&out.join("report.md"), md.as_bytes()).map_err(|e| e.to_string())?;
+        ::reports::run::write_analysis_report(&tables, out, &::reports::ReportOptions::default()).map_err(|e| e.to_string())?;
         let s = &tables.summary;
         Ok(format!("{} kernels, {} NVTX ranges, {:.1}% of kernel time attributed", s.kernels, s.nvtx_ranges, s.attributed_pct))
     };
