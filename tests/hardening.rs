@@ -570,7 +570,7 @@ fn a_second_analysis_into_a_folder_leaves_no_table_of_the_first() {
     names.sort();
     assert_eq!(
         names,
-        ["charts", "classes.csv", "gaps.csv", "kernels.csv", "memory.csv", "notes.txt", "nvtx_ranges.csv", "report.md", "tables.json", "timeline.csv", "traffic.csv"]
+        ["charts", "classes.csv", "gaps.csv", "kernels.csv", "memory.csv", "notes.txt", "nvtx_ranges.csv", "report.md", "step_summary.csv", "steps.csv", "tables.json", "timeline.csv", "traffic.csv"]
             .iter()
             .map(|s| s.to_string())
             .collect::<Vec<_>>(),

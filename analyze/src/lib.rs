@@ -35,7 +35,7 @@ use std::path::Path;
 
 use model::Trace;
 use passes::attribution::Attribution;
-use passes::{classes, kernels, memory, ncu_kernels, ncu_phases, nvtx, summary, timeline, traffic};
+use passes::{classes, kernels, memory, ncu_kernels, ncu_phases, nvtx, steps, summary, timeline, traffic};
 use read::ncu::csv::NcuFile;
 
 pub use error::{AnalyzeError, Result};
@@ -57,11 +57,20 @@ pub struct Options {
     /// How the export is read (see [`read::directio`]); the tables do not depend on it. Default is
     /// [`ReadMode::Auto`](read::directio::ReadMode::Auto).
     pub io: read::directio::ReadMode,
+    /// Glob naming the step ranges of `steps.csv` (see [`schema::phase::StepPattern`]). Default `step_*`.
+    pub step_pattern: schema::phase::StepPattern,
+}
+
+impl Options {
+    /// The phases and step pattern, as the attribution takes them.
+    pub fn marks(&self) -> schema::phase::Marks {
+        schema::phase::Marks { phases: self.phases.clone(), steps: self.step_pattern.clone() }
+    }
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), model: None, io: Default::default() }
+        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), model: None, io: Default::default(), step_pattern: Default::default() }
     }
 }
 
@@ -72,12 +81,12 @@ pub fn analyze_trace(trace: &Trace, opts: &Options) -> Tables {
 
 /// Runs every analysis on a loaded trace, joining ncu data of the same run when given.
 pub fn analyze_trace_with_ncu(trace: &Trace, opts: &Options, ncu: Option<(&str, &NcuFile)>) -> Tables {
-    let attr = Attribution::build(trace, &opts.phases);
+    let attr = Attribution::build(trace, &opts.marks());
     analyze_attributed(trace, &attr, opts, ncu)
 }
 
 /// Runs every analysis on a trace whose ops are already attributed (from [`pipeline::load_attributed`] or
-/// [`Attribution::build`] with `opts.phases`), joining ncu data of the same run when given.
+/// [`Attribution::build`] with `opts.marks()`), joining ncu data of the same run when given.
 pub fn analyze_attributed(
     trace: &Trace,
     attr: &Attribution,
@@ -101,6 +110,13 @@ pub fn analyze_attributed(
         let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace), traffic, summary);
         (here, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
+    let peak_bps = ncu_rows
+        .iter()
+        .filter_map(|k| k.peak_dram_gb_s)
+        .map(|g| g * 1e9)
+        .next()
+        .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0));
+    let (steps, step_summary) = steps::step_tables(trace, attr, &opts.phases, opts.model, peak_bps, &ncu_phases);
     let mut info = trace.info.clone();
     let missing = n_kernels as u64 - summary.kernels_with_launch;
     if missing > 0 && trace.api_rows > 0 {
@@ -108,7 +124,7 @@ pub fn analyze_attributed(
             "{missing} of {n_kernels} kernel(s) have no matching CUDA API call (same correlationId and process); they count in every table but cannot be attributed to NVTX ranges"
         ));
     }
-    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: tables::INPUT_NSYS.into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, traffic, ..Default::default() };
+    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: tables::INPUT_NSYS.into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, traffic, steps, step_summary, ..Default::default() };
     if let Some((_, file)) = ncu {
         set_session_info(&mut t.info, file);
         t.ncu_phases = ncu_phases;
@@ -153,6 +169,6 @@ fn set_session_info(info: &mut schema::TraceInfo, file: &NcuFile) {
 /// Loads and analyzes the nsys SQLite export at `path`.
 pub fn analyze_file(path: &Path, opts: &Options) -> Result<Tables> {
     let read = read::nsys::ReadOptions { io: opts.io, ..Default::default() };
-    let (trace, attr) = pipeline::load_attributed_opts(path, &opts.phases, &|_| {}, &read)?;
+    let (trace, attr) = pipeline::load_attributed_opts(path, &opts.marks(), &|_| {}, &read)?;
     Ok(analyze_attributed(&trace, &attr, opts, None))
 }

@@ -14,22 +14,24 @@ use crate::read::nsys::nvtx::{read_nvtx, NvtxFold, NvtxNames, NvtxSource};
 use crate::read::nsys::sqlite::{open, Reader};
 use crate::read::nsys::{group, join_step, load_ops_unjoined, nvtx_window, Base, Progress, ReadOptions};
 use crate::read::parscan::Range;
+use schema::phase::Marks;
 
-/// Loads the export at `path` and attributes its GPU ops to NVTX ranges (phases named by `phases`) while
+/// Loads the export at `path` and attributes its GPU ops to NVTX ranges (phases and steps named by `marks`) while
 /// streaming the NVTX table: the ranges themselves are not kept ([`Trace::ranges`] is empty), so memory grows
 /// with the number of GPU ops, not with the number of ranges. Kernel/memory tables and the CUDA API table are
 /// read on two threads.
-pub fn load_attributed(path: &Path, phases: &[String]) -> Result<(Trace, Attribution)> {
-    load_attributed_with(path, phases, &|_| {})
+pub fn load_attributed(path: &Path, marks: &Marks) -> Result<(Trace, Attribution)> {
+    load_attributed_with(path, marks, &|_| {})
 }
 
 /// [`load_attributed`], telling `progress` what each step did and how long it took.
-pub fn load_attributed_with(path: &Path, phases: &[String], progress: Progress<'_>) -> Result<(Trace, Attribution)> {
-    load_attributed_opts(path, phases, progress, &ReadOptions::default())
+pub fn load_attributed_with(path: &Path, marks: &Marks, progress: Progress<'_>) -> Result<(Trace, Attribution)> {
+    load_attributed_opts(path, marks, progress, &ReadOptions::default())
 }
 
 /// [`load_attributed_with`], reading tables as `opts` says (the results do not depend on `opts`).
-pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'_>, opts: &ReadOptions) -> Result<(Trace, Attribution)> {
+pub fn load_attributed_opts(path: &Path, marks: &Marks, progress: Progress<'_>, opts: &ReadOptions) -> Result<(Trace, Attribution)> {
+    let phases = &marks.phases;
     let (base, api) = load_ops_unjoined(path, opts, progress)?;
     let Base { conn, tables, strings, mut interner, mut trace, .. } = base;
     let rd = Reader { conn: &conn, path, tables: &tables };
@@ -49,7 +51,7 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
             // First try: stream rows straight into the sweep (real exports are sorted by start).
             let mut sweep = Sweep::new(trace, launch, phases.len(), None);
             let mut failed = false;
-            let mut fold = NvtxFold::new(phases);
+            let mut fold = NvtxFold::new(marks);
             let mut sink = |r: RangeIn| {
                 failed = sweep.push(r).is_err();
                 !failed
@@ -75,7 +77,7 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
             // Out of order (or a never-closed range whose end matters before the table's end is known): read the
             // ranges into memory, sort them, and replay them with the last timestamp known.
             let mut all: Vec<RangeIn> = Vec::new();
-            let counts = read_nvtx(&rd, opts, &strings, &mut interner, &mut names, phases, |r| {
+            let counts = read_nvtx(&rd, opts, &strings, &mut interner, &mut names, marks, |r| {
                 all.push(r);
                 true
             })?;
@@ -87,7 +89,7 @@ pub fn load_attributed_opts(path: &Path, phases: &[String], progress: Progress<'
             (sweep.finish(), counts)
         }
     };
-    let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, &interner));
+    let attr = Attribution::from_sweep(out, phases, |k| names.full_name(k, &interner), |k| interner.names[names.keys[k as usize].2 as usize].clone());
     progress(&format!(
         "NVTX: {} ranges ({} names) streamed and attributed{} ({:.2} s)",
         group(attr.range_instances),

@@ -85,7 +85,7 @@ prop_compose! {
             t.memops.push(MemOp { start: s, end: s + d, device: dev as i32, stream: 1, correlation: corr, global_pid: 1 << 24, bytes: d * 3, kind: MemKind::Copy(1) });
         }
         for (s, d, thread, name, push) in ranges {
-            t.ranges.push(NvtxRange { start: s, end: s + d, open: false, global_tid: tid(thread), cross_thread: false, name: 3 + name, style: if push { RangeStyle::PushPop } else { RangeStyle::StartEnd } });
+            t.ranges.push(NvtxRange { start: s, end: s + d, open: false, global_tid: tid(thread), cross_thread: false, name: 3 + name, base: 3 + name, style: if push { RangeStyle::PushPop } else { RangeStyle::StartEnd } });
         }
         t
     }

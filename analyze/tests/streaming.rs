@@ -100,7 +100,7 @@ fn a_launch_under_an_unexpected_api_name_is_still_found() {
 fn chunked(file: &Path, chunk_rows: u64, threads: usize) -> (Tables, Tables) {
     let opts = Options::default();
     let ro = ReadOptions { chunk_rows, threads, ..Default::default() };
-    let (t, a) = pipeline::load_attributed_opts(file, &opts.phases, &|_| {}, &ro).unwrap();
+    let (t, a) = pipeline::load_attributed_opts(file, &opts.marks(), &|_| {}, &ro).unwrap();
     let streamed = analyze_attributed(&t, &a, &opts, None);
     let in_memory = analyze_trace(&nsys::load_with(file, &ro).unwrap(), &opts);
     (streamed, in_memory)

@@ -45,6 +45,145 @@ pub fn phase_of(range_name: &str, phases: &[String]) -> Option<usize> {
     })
 }
 
+/// The default `--step-pattern`: the decode step ranges a capture pushes (`step_0`, `step_1`, ...).
+pub const DEFAULT_STEP_PATTERN: &str = "step_*";
+
+/// A range name without its NVTX domain (`latency_anatomy:s128_b1` → `s128_b1`), as the name rules below see it.
+pub fn base_name(range_name: &str) -> &str {
+    range_name.rsplit(':').next().unwrap_or(range_name).trim()
+}
+
+/// What a range name marks in a capture's nesting (see the module docs), besides phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Nothing the step analysis looks at.
+    #[default]
+    Plain,
+    /// A sweep configuration (`s{seq}_b{batch}`).
+    Point,
+    /// A measured run (`rep_{i}`).
+    Rep,
+    /// An unmeasured warmup run (`warmup_{i}`).
+    Warmup,
+    /// A step (matches the step pattern, by default `step_*`).
+    Step,
+}
+
+/// A glob over range names without their domain (`*` any run of characters, `?` one character; ASCII case
+/// ignored): what `--step-pattern` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepPattern(String);
+
+impl Default for StepPattern {
+    fn default() -> Self {
+        StepPattern(DEFAULT_STEP_PATTERN.into())
+    }
+}
+
+impl StepPattern {
+    /// A pattern; refused when empty or when it would match every name (`*`).
+    pub fn new(glob: &str) -> Result<StepPattern, String> {
+        let g = glob.trim();
+        if g.is_empty() {
+            return Err("the step pattern is empty; give a glob such as 'step_*'".into());
+        }
+        if g.chars().all(|c| c == '*') {
+            return Err(format!("the step pattern '{g}' matches every range; give a glob such as 'step_*'"));
+        }
+        Ok(StepPattern(g.to_string()))
+    }
+
+    /// The glob as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when the name (its domain stripped) matches.
+    pub fn matches(&self, range_name: &str) -> bool {
+        glob(self.0.as_bytes(), base_name(range_name).as_bytes())
+    }
+}
+
+/// The names an analysis looks for: the phases and the step pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marks {
+    /// Phase names (see [`phase_of`]).
+    pub phases: Vec<String>,
+    /// Step ranges (see [`role_of`]).
+    pub steps: StepPattern,
+}
+
+impl Default for Marks {
+    fn default() -> Self {
+        Marks::new(&DEFAULT_PHASES.map(String::from))
+    }
+}
+
+impl Marks {
+    /// `phases` with the default step pattern.
+    pub fn new(phases: &[String]) -> Marks {
+        Marks { phases: phases.to_vec(), steps: StepPattern::default() }
+    }
+
+    /// Phase index (at most 200 phases count) and role of a range name.
+    pub fn of(&self, range_name: &str) -> (Option<u8>, Role) {
+        let phase = phase_of(range_name, &self.phases).filter(|&p| p < 200).map(|p| p as u8);
+        (phase, role_of(range_name, &self.steps))
+    }
+}
+
+/// `*`/`?` glob match, ASCII case ignored (iterative, linear backtracking on the last `*`).
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&s[si])) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// `prefix` followed by one or more ASCII digits and nothing else.
+fn numbered<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = s.strip_prefix(prefix)?;
+    (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())).then_some(rest)
+}
+
+/// The role of a range name: a point (`s128_b1`), a rep (`rep_0`), a warmup (`warmup_0`), a step (matches
+/// `steps`) or plain. Names are compared without their domain; points and reps exactly as [`point_label`],
+/// [`rep_range`] and [`warmup_range`] write them.
+pub fn role_of(range_name: &str, steps: &StepPattern) -> Role {
+    let b = base_name(range_name);
+    if let Some(rest) = b.strip_prefix('s') {
+        if let Some((seq, batch)) = rest.split_once("_b") {
+            if !seq.is_empty() && seq.bytes().all(|c| c.is_ascii_digit()) && numbered(batch, "").is_some() {
+                return Role::Point;
+            }
+        }
+    }
+    if numbered(b, "rep_").is_some() {
+        return Role::Rep;
+    }
+    if numbered(b, "warmup_").is_some() {
+        return Role::Warmup;
+    }
+    if steps.matches(b) {
+        return Role::Step;
+    }
+    Role::Plain
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +197,29 @@ mod tests {
         assert_eq!(phase_of("Decode 12", &ph), Some(1));
         assert_eq!(phase_of("decoder_layer", &ph), None);
         assert_eq!(phase_of("s128_b1", &ph), None);
+    }
+
+    #[test]
+    fn roles_and_step_patterns() {
+        let d = StepPattern::default();
+        assert_eq!(role_of("latency_anatomy:s128_b1", &d), Role::Point);
+        assert_eq!(role_of(&point_label(4096, 64), &d), Role::Point);
+        assert_eq!(role_of("s128_b", &d), Role::Plain);
+        assert_eq!(role_of("s_b1", &d), Role::Plain);
+        assert_eq!(role_of(&rep_range(3), &d), Role::Rep);
+        assert_eq!(role_of(&warmup_range(0), &d), Role::Warmup);
+        assert_eq!(role_of("rep_x", &d), Role::Plain);
+        assert_eq!(role_of("latency_anatomy:step_12", &d), Role::Step);
+        assert_eq!(role_of(&step_range(0), &d), Role::Step);
+        assert_eq!(role_of("Step_3", &d), Role::Step);
+        assert_eq!(role_of("stepper", &d), Role::Plain);
+        assert_eq!(role_of("prefill", &d), Role::Plain);
+        let p = StepPattern::new("decode_token_?").unwrap();
+        assert!(p.matches("decode_token_7") && !p.matches("decode_token_17"));
+        let p = StepPattern::new("*execute_model*").unwrap();
+        assert!(p.matches("vllm:gpu_execute_model_x") && !p.matches("execute"));
+        assert!(StepPattern::new("").is_err() && StepPattern::new("**").is_err());
+        // Backtracking over several stars.
+        assert!(glob(b"a*b*c", b"axxbyybzc") && !glob(b"a*b*c", b"axxbyyb"));
     }
 }

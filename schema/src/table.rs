@@ -84,6 +84,8 @@ pub fn visit<V: Visitor>(v: &mut V) -> Result<(), V::Error> {
     v.table::<PhaseBoundRow>()?;
     v.table::<NcuMetricRow>()?;
     v.table::<TrafficRow>()?;
+    v.table::<StepRow>()?;
+    v.table::<StepSummaryRow>()?;
     Ok(())
 }
 
@@ -204,7 +206,7 @@ mod tests {
         }
         visit(&mut Check).unwrap();
         let names: Vec<&str> = tables().iter().map(|t| t.name).collect();
-        assert_eq!(names, ["kernels", "nvtx_ranges", "classes", "memory", "timeline", "gaps", "ncu_kernels", "ncu_phases", "ncu_metrics", "traffic"]);
+        assert_eq!(names, ["kernels", "nvtx_ranges", "classes", "memory", "timeline", "gaps", "ncu_kernels", "ncu_phases", "ncu_metrics", "traffic", "steps", "step_summary"]);
         let files = output_files();
         let unique: std::collections::BTreeSet<&String> = files.iter().collect();
         assert_eq!(unique.len(), files.len());

@@ -40,6 +40,11 @@ pub struct AnalyzeArgs {
     /// NVTX range names that mark phases (comma-separated). Default is `prefill,decode`.
     #[arg(long, value_delimiter = ',', default_value = "prefill,decode")]
     pub phases: Vec<String>,
+    /// Glob naming the step ranges of `steps.csv` (`*` any run of characters, `?` one; matched against the
+    /// range name without its domain, case ignored). Phase ranges holding no step range (`prefill`) are steps
+    /// too.
+    #[arg(long, default_value = schema::phase::DEFAULT_STEP_PATTERN)]
+    pub step_pattern: String,
     /// Rows in the report's top-kernel and top-range tables.
     #[arg(long, default_value_t = 15)]
     pub top: usize,
@@ -91,6 +96,7 @@ impl AnalyzeArgs {
         let mut options = ::analyze::Options::default();
         options.phases = phases;
         options.io = self.io.mode();
+        options.step_pattern = schema::phase::StepPattern::new(&self.step_pattern).map_err(|e| anyhow::anyhow!("--step-pattern: {e}"))?;
         options.model = match &self.sweep_csv {
             Some(p) => Some(
                 ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)

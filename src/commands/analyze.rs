@@ -47,7 +47,7 @@ fn analyze_locked(cfg: &AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) -> anyh
         let sqlite = ::analyze::read::nsys::export::ensure_sqlite(&cfg.input, &cfg.out)?;
         let ncu = if cfg.ncu.is_empty() { None } else { Some(::analyze::read::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
         let read = ::analyze::read::nsys::ReadOptions { io: cfg.options.io, ..Default::default() };
-        let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &cfg.options.phases, &progress, &read)?;
+        let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &cfg.options.marks(), &progress, &read)?;
         if ::analyze::read::directio::direct_opens() > 0 {
             progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
         }

@@ -26,7 +26,7 @@ pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
     let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
         let mut opts = ::analyze::Options::default();
         opts.model = ::analyze::passes::traffic::ModelBytes::beside(sqlite);
-        let (trace, attr) = ::analyze::pipeline::load_attributed(sqlite, &opts.phases).map_err(|e| e.to_string())?;
+        let (trace, attr) = ::analyze::pipeline::load_attributed(sqlite, &opts.marks()).map_err(|e| e.to_string())?;
         let ncu_file = match ncu {
             Some(p) => Some(::analyze::read::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
             None => None,

@@ -144,11 +144,14 @@ pub struct NvtxRange {
     pub cross_thread: bool,
     /// Index of the full name (`domain:name` when the domain is named) in [`Trace::names`].
     pub name: u32,
+    /// Index of the name without its domain in [`Trace::names`] (what `steps.csv` shows).
+    pub base: u32,
     /// Push/pop or start/end.
     pub style: RangeStyle,
 }
 
 pub use schema::{GpuInfo, TraceInfo};
+pub use schema::phase::Role;
 
 /// An nsys export loaded in memory.
 #[derive(Debug, Default, Clone)]
@@ -163,6 +166,11 @@ pub struct Trace {
     pub memops: Vec<MemOp>,
     /// CUDA API calls that launched a kernel, memcpy or memset (without backtrace duplicates).
     pub api: Vec<ApiCall>,
+    /// Synchronizing API calls (`*Synchronize*`: the host waits for the GPU), sorted by thread then start.
+    pub syncs: Vec<ApiCall>,
+    /// Indices into [`Trace::api`] of the calls that launch a CUDA graph (`cudaGraphLaunch`, `cuGraphLaunch`),
+    /// sorted.
+    pub graph_calls: Vec<u32>,
     /// Rows of the API table read (those that can launch GPU work, or all of them when some op's launch was not
     /// among those).
     pub api_rows: u64,
@@ -282,6 +290,8 @@ pub struct RangeIn {
     pub key: u32,
     /// Phase index of the name, if it is a phase.
     pub phase: Option<u8>,
+    /// What else the name marks (point, rep, warmup, step).
+    pub role: Role,
     /// Position in the input (breaks ties between ranges with equal start and end).
     pub order: u64,
 }

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{RangeIn, RangeStyle, Trace};
+use crate::model::{RangeIn, RangeStyle, Role, Trace};
+use schema::phase::Marks;
 
 /// "No such index" (see [`crate::model::NONE`]).
 pub use crate::model::NONE;
@@ -81,8 +82,37 @@ struct Open {
     end_unknown: bool,
     key: u32,
     phase: Option<u8>,
+    role: Role,
+    /// Index into `Sweep::steps` when this range is a step candidate, else [`NONE`].
+    slot: u32,
     order: u64,
     proj: Option<(i64, i64)>,
+}
+
+/// A step candidate as the sweep finds it: a phase range or a step-pattern range, with its enclosing point and
+/// run (keys, [`NONE`] when none). Only candidates that hold no other candidate are steps.
+#[derive(Debug, Clone, Copy)]
+pub struct StepSpan {
+    /// CPU start, ns.
+    pub start: i64,
+    /// CPU end, ns.
+    pub end: i64,
+    /// Thread.
+    pub global_tid: i64,
+    /// Name key of the range.
+    pub key: u32,
+    /// Its phase, or its innermost enclosing phase range's.
+    pub phase: Option<u8>,
+    /// Name key of the innermost enclosing point range.
+    pub point: u32,
+    /// Name key of the innermost enclosing rep or warmup range.
+    pub rep: u32,
+    /// That range is a warmup.
+    pub warmup: bool,
+    /// Position in the input.
+    pub order: u64,
+    /// Another candidate starts inside this one: not a step.
+    pub has_child: bool,
 }
 
 #[derive(Debug, Default)]
@@ -111,6 +141,9 @@ pub struct Sweep<'t> {
     open_cpu: Vec<(u32, i64)>,
     instances: u64,
     scratch: Vec<u32>,
+    steps: Vec<StepSpan>,
+    /// Step candidate per op (index into `steps`), [`NONE`] when none; empty until the first candidate.
+    step_of: Vec<u32>,
 }
 
 /// The launching API call of every op (index into `Trace::api`, [`NONE`] when none): the first call with the
@@ -182,6 +215,8 @@ impl<'t> Sweep<'t> {
             open_cpu: Vec::new(),
             instances: 0,
             scratch: Vec::new(),
+            steps: Vec::new(),
+            step_of: Vec::new(),
         }
     }
 
@@ -229,7 +264,15 @@ impl<'t> Sweep<'t> {
         if r.cross_thread || end.is_some_and(|e| e < r.start) {
             return Ok(());
         }
-        let Some(th) = self.threads.get_mut(&r.global_tid) else { return Ok(()) };
+        let phase = r.phase.filter(|&p| (p as usize) < self.n_phases);
+        // Ranges that mark steps or their nesting are followed on every thread, launches or not (a CPU run's steps
+        // have wall time and no GPU work); other ranges only on threads that launched something.
+        let marks = phase.is_some() || r.role != Role::Plain;
+        let th = match self.threads.get_mut(&r.global_tid) {
+            Some(th) => th,
+            None if marks => self.threads.entry(r.global_tid).or_insert_with(|| Thread { last_start: i64::MIN, ..Default::default() }),
+            None => return Ok(()),
+        };
         if r.start < th.last_start {
             return Err(NeedSorted::OutOfOrder);
         }
@@ -237,12 +280,62 @@ impl<'t> Sweep<'t> {
         let tid = r.global_tid;
         self.advance(tid, Some(r.start))?;
         let th = self.threads.get_mut(&tid).expect("thread exists");
+        // Every call starting before this range is resolved: ranges that ended before it are done.
+        let aggs = &mut self.aggs;
+        th.open.retain(|o| {
+            if o.end < r.start {
+                finalize(aggs, o);
+                false
+            } else {
+                true
+            }
+        });
+        let mut slot = NONE;
+        if phase.is_some() || r.role == Role::Step {
+            let mut span = StepSpan {
+                start: r.start,
+                end: end.unwrap_or(i64::MAX),
+                global_tid: tid,
+                key: r.key,
+                phase,
+                point: NONE,
+                rep: NONE,
+                warmup: false,
+                order: r.order,
+                has_child: false,
+            };
+            // The open ranges all started before this one, latest start last; those ending at or after its end
+            // enclose it (ranges that merely touch it do not).
+            let mut enclosing_phase = None;
+            let r_end = end.unwrap_or(i64::MAX);
+            for o in th.open.iter().filter(|o| o.end >= r_end) {
+                match o.role {
+                    Role::Point => span.point = o.key,
+                    Role::Rep | Role::Warmup => (span.rep, span.warmup) = (o.key, o.role == Role::Warmup),
+                    _ => {}
+                }
+                if o.phase.is_some() {
+                    enclosing_phase = o.phase;
+                }
+                if o.slot != NONE {
+                    self.steps[o.slot as usize].has_child = true;
+                }
+            }
+            span.phase = span.phase.or(enclosing_phase);
+            slot = self.steps.len() as u32;
+            self.steps.push(span);
+            if self.step_of.is_empty() {
+                self.step_of = vec![NONE; self.trace.n_ops()];
+            }
+        }
         th.open.push(Open {
             start: r.start,
             end: end.unwrap_or(i64::MAX),
             end_unknown: end.is_none(),
             key: r.key,
-            phase: r.phase.filter(|&p| (p as usize) < self.n_phases),
+            phase,
+            role: r.role,
+            slot,
             order: r.order,
             proj: None,
         });
@@ -273,6 +366,7 @@ impl<'t> Sweep<'t> {
             let d = o_end - o_start;
             let mut inner: Option<&Open> = None;
             let mut phase: Option<&Open> = None;
+            let mut step: Option<&Open> = None;
             self.scratch.clear();
             for o in th.open.iter_mut() {
                 if o.end < call.end {
@@ -304,6 +398,13 @@ impl<'t> Sweep<'t> {
                 {
                     phase = Some(o);
                 }
+                // Innermost step candidate, as the innermost range.
+                if o.slot != NONE && step.is_none_or(|b| (o.start, std::cmp::Reverse(o.end), o.order) > (b.start, std::cmp::Reverse(b.end), b.order)) {
+                    step = Some(o);
+                }
+            }
+            if let Some(s) = step {
+                self.step_of[op] = s.slot;
             }
             if is_kernel {
                 self.scratch.sort_unstable();
@@ -351,6 +452,11 @@ impl<'t> Sweep<'t> {
                 finalize(&mut self.aggs, &o);
             }
         }
+        for s in &mut self.steps {
+            if s.end == i64::MAX {
+                s.end = max_ts.max(s.start);
+            }
+        }
         let unattributed = (self.n_phases + 1) as u8;
         for p in &mut self.phase {
             if *p == UNSET {
@@ -365,6 +471,8 @@ impl<'t> Sweep<'t> {
             aggs: self.aggs,
             instances: self.instances,
             n_kernels: self.trace.kernels.len(),
+            steps: self.steps,
+            step_of: self.step_of,
         }
     }
 }
@@ -377,6 +485,45 @@ fn finalize(aggs: &mut [RangeAgg], o: &Open) {
     }
 }
 
+/// The candidates that are steps (those holding no other candidate), named, and the ops' steps renumbered.
+fn resolve_steps(spans: &[StepSpan], mut step_of: Vec<u32>, phases: &[String], base_of: &impl Fn(u32) -> String) -> (Vec<StepInst>, Vec<u32>) {
+    let mut names: HashMap<u32, String> = HashMap::new();
+    let mut name = |k: u32| -> String {
+        if k == NONE {
+            return String::new();
+        }
+        names.entry(k).or_insert_with(|| base_of(k)).clone()
+    };
+    let mut new_index = vec![NONE; spans.len()];
+    let mut steps = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        if s.has_child {
+            continue;
+        }
+        new_index[i] = steps.len() as u32;
+        steps.push(StepInst {
+            start: s.start,
+            end: s.end,
+            global_tid: s.global_tid,
+            name: name(s.key),
+            phase: s.phase.and_then(|p| phases.get(p as usize)).cloned().unwrap_or_else(|| "other".into()),
+            point: name(s.point),
+            rep: name(s.rep),
+            warmup: s.warmup,
+            order: s.order,
+        });
+    }
+    for st in &mut step_of {
+        if *st != NONE {
+            *st = new_index[*st as usize];
+        }
+    }
+    if steps.is_empty() {
+        step_of = Vec::new();
+    }
+    (steps, step_of)
+}
+
 /// What a finished [`Sweep`] found, per op and per range-name key.
 #[derive(Debug)]
 pub struct SweepOut {
@@ -387,6 +534,31 @@ pub struct SweepOut {
     aggs: Vec<RangeAgg>,
     instances: u64,
     n_kernels: usize,
+    steps: Vec<StepSpan>,
+    step_of: Vec<u32>,
+}
+
+/// One step instance (see `steps.csv`), its names resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepInst {
+    /// CPU start, ns.
+    pub start: i64,
+    /// CPU end, ns.
+    pub end: i64,
+    /// Thread.
+    pub global_tid: i64,
+    /// Range name without its domain.
+    pub name: String,
+    /// Phase label (a phase name, or `other`).
+    pub phase: String,
+    /// Enclosing point range name without its domain, "" when none.
+    pub point: String,
+    /// Enclosing rep/warmup range name without its domain, "" when none.
+    pub rep: String,
+    /// The enclosing run is a warmup.
+    pub warmup: bool,
+    /// Position in the input.
+    pub order: u64,
 }
 
 /// Attribution of every GPU op (ops are numbered kernels first, then memory operations; see [`Trace::op`]).
@@ -411,20 +583,25 @@ pub struct Attribution {
     pub range_aggs: Vec<RangeAgg>,
     /// NVTX range instances read.
     pub range_instances: u64,
+    /// Step instances, in input order.
+    pub steps: Vec<StepInst>,
+    /// Step per op (index into `steps`), [`NONE`] when the op was launched in no step; empty when there are no
+    /// steps.
+    pub step_of: Vec<u32>,
 }
 
 impl Attribution {
     /// Builds the attribution of an in-memory trace (its `ranges`, names from `Trace::names`).
-    pub fn build(trace: &Trace, phases: &[String]) -> Attribution {
+    pub fn build(trace: &Trace, marks: &Marks) -> Attribution {
         let launch = launches(trace);
         let mut max_ts = i64::MIN;
-        let mut phase_cache: HashMap<u32, Option<u8>> = HashMap::new();
+        let mut cache: HashMap<u32, (Option<u8>, Role)> = HashMap::new();
+        let mut base: HashMap<u32, u32> = HashMap::new();
         let mut ins: Vec<RangeIn> = Vec::with_capacity(trace.ranges.len());
         for (i, r) in trace.ranges.iter().enumerate() {
             max_ts = max_ts.max(r.start).max(r.end);
-            let phase = *phase_cache
-                .entry(r.name)
-                .or_insert_with(|| schema::phase::phase_of(trace.name(r.name), phases).map(|p| p as u8));
+            let (phase, role) = *cache.entry(r.name).or_insert_with(|| marks.of(trace.name(r.name)));
+            base.entry(r.name).or_insert(r.base);
             ins.push(RangeIn {
                 start: r.start,
                 end: Some(r.end),
@@ -433,20 +610,23 @@ impl Attribution {
                 style: r.style,
                 key: r.name,
                 phase,
+                role,
                 order: i as u64,
             });
         }
         ins.sort_by_key(|r| (r.start, r.order));
+        let phases = &marks.phases;
         let mut sweep = Sweep::new(trace, launch, phases.len(), Some(max_ts));
         for r in ins {
             sweep.push(r).expect("sorted ranges with known ends are always taken");
         }
-        Attribution::from_sweep(sweep.finish(), phases, |k| trace.name(k).to_string())
+        let base_of = |k: u32| trace.name(base.get(&k).copied().unwrap_or(k)).to_string();
+        Attribution::from_sweep(sweep.finish(), phases, |k| trace.name(k).to_string(), base_of)
     }
 
     /// Turns a finished sweep into the attribution, naming range keys with `name_of` (keys that name the same
-    /// string are merged).
-    pub fn from_sweep(out: SweepOut, phases: &[String], name_of: impl Fn(u32) -> String) -> Attribution {
+    /// string are merged) and, for `steps`, with `base_of` (the name without its domain).
+    pub fn from_sweep(out: SweepOut, phases: &[String], name_of: impl Fn(u32) -> String, base_of: impl Fn(u32) -> String) -> Attribution {
         let mut by_name: BTreeMap<String, RangeAgg> = BTreeMap::new();
         let mut key_name: Vec<Option<String>> = vec![None; out.aggs.len()];
         for (k, a) in out.aggs.iter().enumerate() {
@@ -457,6 +637,7 @@ impl Attribution {
             by_name.entry(name.clone()).or_default().merge(a);
             key_name[k] = Some(name);
         }
+        let (steps, step_of) = resolve_steps(&out.steps, out.step_of, phases, &base_of);
         let range_names: Vec<String> = by_name.keys().cloned().collect();
         let key_index: Vec<u32> = key_name
             .iter()
@@ -484,6 +665,8 @@ impl Attribution {
             range_names,
             range_aggs: by_name.into_values().collect(),
             range_instances: out.instances,
+            steps,
+            step_of,
         }
     }
 

@@ -8,6 +8,7 @@
 //! | [`memory`] | `memory.csv` |
 //! | [`timeline`] | `timeline.csv`, `gaps.csv` |
 //! | [`traffic`] | `traffic.csv` |
+//! | [`steps`] | `steps.csv`, `step_summary.csv` |
 //! | [`ncu_kernels`] | `ncu_kernels.csv`, `ncu_metrics.csv` |
 //! | [`ncu_phases`] | `ncu_phases.csv` |
 //! | [`summary`] | `summary` in `tables.json` |
@@ -24,6 +25,7 @@ pub mod memory;
 pub mod ncu_kernels;
 pub mod ncu_phases;
 pub mod nvtx;
+pub mod steps;
 pub mod summary;
 pub mod timeline;
 pub mod traffic;

@@ -14,6 +14,8 @@ mod ncu_kernels;
 mod ncu_metrics;
 mod ncu_phases;
 mod nvtx_ranges;
+mod step_summary;
+mod steps;
 mod timeline;
 mod traffic;
 
@@ -25,6 +27,8 @@ pub use ncu_kernels::NcuKernelRow;
 pub use ncu_metrics::NcuMetricRow;
 pub use ncu_phases::PhaseBoundRow;
 pub use nvtx_ranges::RangeRow;
+pub use step_summary::StepSummaryRow;
+pub use steps::StepRow;
 pub use timeline::TimelineRow;
 pub use traffic::TrafficRow;
 
@@ -139,6 +143,12 @@ pub struct Tables {
     /// `traffic.csv`: memory traffic per phase.
     #[serde(default)]
     pub traffic: Vec<TrafficRow>,
+    /// `steps.csv`: one row per prefill / decode step instance.
+    #[serde(default)]
+    pub steps: Vec<StepRow>,
+    /// `step_summary.csv`: per point and phase, where a step's time goes and what bounds it.
+    #[serde(default)]
+    pub step_summary: Vec<StepSummaryRow>,
 }
 
 /// [`Tables::input_kind`] of an nsys export (maybe with ncu data joined).

@@ -26,6 +26,47 @@ pub(crate) struct ApiRead {
     pub(crate) implausible: u64,
     /// Rows were left out by the launch-name filter (in SQL), so a call under an unexpected name may be missing.
     pub(crate) filtered: bool,
+    /// Synchronizing calls (see [`ApiKinds`]), in table order.
+    pub(crate) syncs: Vec<ApiCall>,
+    /// (thread, correlation id) of the CUDA graph launches.
+    pub(crate) graph_keys: Vec<(i64, i64)>,
+}
+
+/// Name ids of the API calls read for more than the launch join.
+#[derive(Debug, Default)]
+pub(crate) struct ApiKinds {
+    /// Calls in which the host waits for the GPU (`cudaDeviceSynchronize`, `cudaStreamSynchronize`,
+    /// `cudaEventSynchronize`, `cuCtxSynchronize`, ...): kept apart, they launch nothing.
+    pub(crate) sync: rustc_hash::FxHashSet<i64>,
+    /// CUDA graph launches (`cudaGraphLaunch`, `cuGraphLaunch`).
+    pub(crate) graph: rustc_hash::FxHashSet<i64>,
+}
+
+impl ApiKinds {
+    /// Sorts the export's API names (`StringIds`) into the kinds.
+    pub(crate) fn from_names<'a>(names: impl Iterator<Item = (i64, &'a str)>) -> ApiKinds {
+        let mut k = ApiKinds::default();
+        for (id, name) in names {
+            if is_sync_name(name) {
+                k.sync.insert(id);
+            } else if is_graph_launch_name(name) {
+                k.graph.insert(id);
+            }
+        }
+        k
+    }
+}
+
+/// API names in which the host waits for the GPU.
+pub(crate) fn is_sync_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    (n.starts_with("cu") && n.contains("synchronize")) && !n.contains("launch")
+}
+
+/// API names that launch a whole CUDA graph (`cudaGraphLaunch_v10000`, `cuGraphLaunch`, `cuGraphLaunch_ptsz`).
+pub(crate) fn is_graph_launch_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("cudagraphlaunch") || n.starts_with("cugraphlaunch")
 }
 
 /// The query of the CUDA API table: runtime (eventClass 0) and driver (1) calls, plus the backtrace duplicates
@@ -50,8 +91,15 @@ pub(crate) fn api_select(rd: &Reader<'_>, launch_like: Option<&rustc_hash::FxHas
     Ok((rd.select(rt, &RUNTIME_COLUMNS, &cond)?, filtered))
 }
 
-/// Reads the API rows of `range`; with `only`, only calls whose (process, correlation) is in it are kept.
-pub(crate) fn read_api_range(rd: &Reader<'_>, sel: &Select, range: Range, only: Option<&rustc_hash::FxHashSet<(i64, i64)>>) -> Result<ApiRead> {
+/// Reads the API rows of `range`; with `only`, only calls whose (process, correlation) is in it are kept; with
+/// `kinds`, synchronizing calls go to [`ApiRead::syncs`] and graph launches are noted.
+pub(crate) fn read_api_range(
+    rd: &Reader<'_>,
+    sel: &Select,
+    range: Range,
+    only: Option<&rustc_hash::FxHashSet<(i64, i64)>>,
+    kinds: Option<&ApiKinds>,
+) -> Result<ApiRead> {
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
     let mut out = ApiRead::default();
     rd.run(sel, range, |v| {
@@ -62,6 +110,20 @@ pub(crate) fn read_api_range(rd: &Reader<'_>, sel: &Select, range: Range, only: 
         }
         let global_tid = rd.int(v[2], rt, "globalTid")?.unwrap_or(0);
         let correlation = rd.int(v[3], rt, "correlationId")?.unwrap_or(-1);
+        if let Some(k) = kinds.filter(|k| !k.sync.is_empty() || !k.graph.is_empty()) {
+            if let Some(name) = rd.int(v[4], rt, "nameId")? {
+                if k.sync.contains(&name) {
+                    let (start, end) = (rd.req(v[0], rt, "start")?, rd.req(v[1], rt, "end")?);
+                    if !off_clock(start) && !off_clock(end) {
+                        out.syncs.push(ApiCall { start, end, global_tid, correlation });
+                    }
+                    return Ok(());
+                }
+                if k.graph.contains(&name) {
+                    out.graph_keys.push((global_tid, correlation));
+                }
+            }
+        }
         if only.is_some_and(|o| !o.contains(&(process_key(global_tid), correlation))) {
             return Ok(());
         }
@@ -86,6 +148,8 @@ pub(crate) fn api_results(path: &Path, q: Queue<ApiRead>, filtered: bool) -> Res
         out.backtrace += p.backtrace;
         out.implausible += p.implausible;
         out.calls.append(&mut p.calls);
+        out.syncs.append(&mut p.syncs);
+        out.graph_keys.append(&mut p.graph_keys);
     }
     Ok(out)
 }
@@ -96,8 +160,8 @@ pub(crate) fn read_api_all(rd: &Reader<'_>, opts: &ReadOptions, only: &rustc_has
     let Some(sel) = sel else { return Ok(ApiRead::default()) };
     let q: Queue<ApiRead> = Queue::new(rd.ranges(&sel, opts));
     std::thread::scope(|s| {
-        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, Some(only), opts);
-        q.work(|r| read_api_range(rd, &sel, r, Some(only)));
+        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, Some(only), None, opts);
+        q.work(|r| read_api_range(rd, &sel, r, Some(only), None));
     });
     api_results(rd.path, q, false)
 }
@@ -111,6 +175,7 @@ pub(crate) fn spawn_api_readers<'s>(
     sel: &'s Select,
     q: &'s Queue<ApiRead>,
     only: Option<&'s rustc_hash::FxHashSet<(i64, i64)>>,
+    kinds: Option<&'s ApiKinds>,
     opts: &ReadOptions,
 ) {
     let (n, io) = (opts.threads, opts.io);
@@ -118,7 +183,7 @@ pub(crate) fn spawn_api_readers<'s>(
         s.spawn(move || {
             if let Ok(conn) = open(path, io) {
                 let other = Reader { conn: &conn, path, tables };
-                q.work(|r| read_api_range(&other, sel, r, only));
+                q.work(|r| read_api_range(&other, sel, r, only, kinds));
             }
         });
     }
@@ -175,6 +240,12 @@ pub(crate) fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead
         }
     }
     drop(used);
+    if !api.graph_keys.is_empty() {
+        let graph: rustc_hash::FxHashSet<(i64, i64)> = api.graph_keys.iter().copied().collect();
+        trace.graph_calls = api.calls.iter().enumerate().filter(|(_, c)| graph.contains(&(c.global_tid, c.correlation))).map(|(i, _)| i as u32).collect();
+    }
+    api.syncs.sort_unstable_by_key(|c| (c.global_tid, c.start, c.end));
+    trace.syncs = api.syncs;
     trace.api = api.calls;
     Ok(launch)
 }

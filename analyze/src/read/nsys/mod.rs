@@ -77,8 +77,9 @@ pub fn load_with(path: &Path, opts: &ReadOptions) -> Result<Trace> {
     let rd = Reader { conn: &base.conn, path, tables: &base.tables };
     let mut names = NvtxNames::default();
     let mut ranges: Vec<NvtxRange> = Vec::new();
-    let counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, &[], |r| {
+    let counts = read_nvtx(&rd, opts, &base.strings, &mut base.interner, &mut names, &schema::phase::Marks::new(&[]), |r| {
         ranges.push(NvtxRange {
+            base: 0,
             start: r.start,
             end: r.end.unwrap_or(i64::MIN),
             open: r.end.is_none(),
@@ -97,6 +98,7 @@ pub fn load_with(path: &Path, opts: &ReadOptions) -> Result<Trace> {
         if r.open {
             r.end = counts.max_ts;
         }
+        r.base = names.keys[r.name as usize].2;
         r.name = full[r.name as usize];
     }
     let mut trace = base.trace;
@@ -172,15 +174,16 @@ pub(crate) fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progr
             strings.map.insert(id, text_of(v[1]).unwrap_or_default().into_boxed_str());
             Ok(())
         })?;
+        let kinds = api::ApiKinds::from_names(strings.map.iter().map(|(k, v)| (*k, &**v)));
         let launch_like: rustc_hash::FxHashSet<i64> =
-            strings.map.iter().filter(|(_, v)| is_launch_name(v)).map(|(k, _)| *k).collect();
+            strings.map.iter().filter(|(_, v)| is_launch_name(v)).map(|(k, _)| *k).chain(kinds.sync.iter().copied()).collect();
         // The CUDA API table (usually the largest) is read in rowid ranges by reader threads while this one reads
         // the GPU ops; then this one takes ranges too.
         let (sel, filtered) = api_select(&rd, Some(&launch_like))?;
         let q: Queue<ApiRead> = Queue::new(sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default());
         let ops = std::thread::scope(|s| {
             if let Some(sel) = &sel {
-                spawn_api_readers(s, path, &tables, sel, &q, None, opts);
+                spawn_api_readers(s, path, &tables, sel, &q, None, Some(&kinds), opts);
             }
             let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
             if ops.is_err() {
@@ -193,7 +196,7 @@ pub(crate) fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progr
                     t0.elapsed().as_secs_f64()
                 ));
                 if let Some(sel) = &sel {
-                    q.work(|r| read_api_range(&rd, sel, r, None));
+                    q.work(|r| read_api_range(&rd, sel, r, None, Some(&kinds)));
                 }
             }
             ops

@@ -36,7 +36,7 @@ pub(crate) struct NvtxNames {
     pub(crate) keys: Vec<(i64, i64, u32)>,
     /// (domainId, process) -> (start, name) of the earliest creation event, as nsys's reports do.
     pub(crate) domains: FxHashMap<(i64, i64), (i64, String)>,
-    pub(crate) phase_of_base: FxHashMap<u32, Option<u8>>,
+    pub(crate) marks_of_base: FxHashMap<u32, (Option<u8>, crate::model::Role)>,
 }
 
 impl NvtxNames {
@@ -186,15 +186,15 @@ pub(crate) fn decode_nvtx(rd: &Reader<'_>, sel: &Select, range: Range, strings: 
 /// Turns decoded NVTX chunks, in table order, into [`RangeIn`]s: names interned and keyed, phases looked up, the
 /// table's notes counted.
 pub(crate) struct NvtxFold<'p> {
-    pub(crate) phases: &'p [String],
+    pub(crate) marks: &'p schema::phase::Marks,
     pub(crate) counts: NvtxCounts,
     pub(crate) order: u64,
     pub(crate) base: Vec<u32>,
 }
 
 impl<'p> NvtxFold<'p> {
-    pub(crate) fn new(phases: &'p [String]) -> Self {
-        NvtxFold { phases, counts: NvtxCounts { max_ts: i64::MIN, ..Default::default() }, order: 0, base: Vec::new() }
+    pub(crate) fn new(marks: &'p schema::phase::Marks) -> Self {
+        NvtxFold { marks, counts: NvtxCounts { max_ts: i64::MIN, ..Default::default() }, order: 0, base: Vec::new() }
     }
 
     /// Feeds the ranges of `c` to `sink` until it returns false (then returns false).
@@ -214,11 +214,8 @@ impl<'p> NvtxFold<'p> {
             let b = self.base[r.name as usize];
             let process = process_key(r.tid) & 0xFFFF_FFFF_FFFF;
             let key = names.key(r.domain, process, b);
-            let phases = self.phases;
-            let phase = *names
-                .phase_of_base
-                .entry(b)
-                .or_insert_with(|| schema::phase::phase_of(&interner.names[b as usize], phases).map(|p| p as u8));
+            let marks = self.marks;
+            let (phase, role) = *names.marks_of_base.entry(b).or_insert_with(|| marks.of(&interner.names[b as usize]));
             let end = (r.flags & NVTX_HAS_END != 0).then_some(r.end);
             match end {
                 None => counts.open += 1,
@@ -238,6 +235,7 @@ impl<'p> NvtxFold<'p> {
                 style: if r.flags & NVTX_PUSH_POP != 0 { RangeStyle::PushPop } else { RangeStyle::StartEnd },
                 key,
                 phase,
+                role,
                 order: self.order,
             };
             self.order += 1;
@@ -264,10 +262,10 @@ pub(crate) fn read_nvtx(
     strings: &StringTable,
     interner: &mut Interner,
     names: &mut NvtxNames,
-    phases: &[String],
+    marks: &schema::phase::Marks,
     mut sink: impl FnMut(RangeIn) -> bool,
 ) -> Result<NvtxCounts> {
-    let mut fold = NvtxFold::new(phases);
+    let mut fold = NvtxFold::new(marks);
     let src = NvtxSource::new(rd, opts, strings)?;
     let path = rd.path;
     let open = || open(path, opts.io);
