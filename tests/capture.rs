@@ -150,6 +150,20 @@ fn tiny_cpu_capture_with_real_nsys() {
     let prefill = ranges.iter().find(|r| r["range"] == "latency_anatomy:prefill").unwrap();
     assert_eq!(prefill["instances"], 4);
     assert!(dir.join("analysis/s32_b2/report.md").is_file());
+    // Step anatomy of a CPU run: one row per prefill and step_k instance (counted in SQL over the export), each
+    // with wall time only, and a verdict that says no GPU work was traced rather than a made-up bound.
+    let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", dir.join("nsys/s32_b2.sqlite").display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+    let (n_steps, wall): (i64, i64) = c
+        .query_row("SELECT count(*), sum(e.end - e.start) FROM NVTX_EVENTS e LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59 AND (coalesce(e.text, s.value) = 'prefill' OR coalesce(e.text, s.value) LIKE 'step\\_%' ESCAPE '\\')", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let steps = csv_rows(&dir.join("analysis/s32_b2/steps.csv"));
+    assert_eq!(steps.len() as i64, n_steps);
+    assert_eq!(steps.iter().map(|r| r["wall_ns"].parse::<i64>().unwrap()).sum::<i64>(), wall);
+    assert!(steps.iter().all(|r| r["kernels"] == "0" && r["host_only_ns"] == r["wall_ns"] && r["point"] == "s32_b2" && r["gpu_start_ns"].is_empty()));
+    let summary = csv_rows(&dir.join("analysis/s32_b2/step_summary.csv"));
+    let phases: Vec<(&str, &str, &str)> = summary.iter().map(|r| (r["phase"].as_str(), r["steps"].as_str(), r["bound"].as_str())).collect();
+    assert_eq!(phases, [("prefill", "3", "unknown"), ("decode", "12", "unknown")], "3 measured reps, 4 steps each; the warmup left out");
+    assert!(summary.iter().all(|r| r["bound_reason"].contains("no GPU work was traced")));
     // The run's reports are rendered at the end of the capture, and again by `report` from the files alone.
     for f in ["index.md", "sweep.md", "sweep.json", "comparison.md", "charts/seq_regime.svg", "charts/batch_regime.png", "charts/throughput_vs_latency.svg"] {
         assert!(dir.join(f).is_file(), "{f}");

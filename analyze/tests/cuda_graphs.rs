@@ -97,3 +97,30 @@ fn implausible_graph_rows_are_left_out_with_a_note() {
     assert!(t.kernels.iter().all(|k| k.name != "[CUDA graph 8]"));
     assert!(t.info.notes.iter().any(|n| n.contains("CUPTI_ACTIVITY_KIND_GRAPH_TRACE") && n.contains("implausible")), "{:?}", t.info.notes);
 }
+
+/// Steps count one launch call per graph replay, and its kernels: the replay's op at graph level, the node
+/// kernels at node level (figures from SQL over the fixture).
+#[test]
+fn steps_count_graph_launches_and_kernels_per_replay() {
+    for (extra, table, nodes) in [(GRAPH_LEVEL, "CUPTI_ACTIVITY_KIND_GRAPH_TRACE", false), (NODE_LEVEL, "CUPTI_ACTIVITY_KIND_KERNEL", true)] {
+        let (_d, p, t) = fixture(extra);
+        let c = common::sql(&p);
+        assert_eq!(t.steps.len(), 2, "step_0 and step_1 ({table})");
+        for (step, corr) in [("step_0", 2), ("step_1", 3)] {
+            let r = t.steps.iter().find(|r| r.step == step).unwrap();
+            let where_ = format!("FROM {table} WHERE correlationId = {corr}");
+            let launch = one(&c, &format!("SELECT end - start FROM CUPTI_ACTIVITY_KIND_RUNTIME WHERE correlationId = {corr}"));
+            assert_eq!((r.phase.as_str(), r.launch_calls, r.graph_launches, r.launch_api_ns), ("decode", 1, 1, launch), "{table} {step}");
+            assert_eq!(r.kernels, one(&c, &format!("SELECT count(*) {where_}")) as u64, "{table} {step}");
+            assert_eq!(r.gpu_start_ns, Some(one(&c, &format!("SELECT min(start) {where_}"))));
+            assert_eq!(r.gpu_end_ns, Some(one(&c, &format!("SELECT max(end) {where_}"))));
+            // The replay's ops do not overlap in the fixture: busy is their summed time.
+            assert_eq!(r.gpu_busy_ns, one(&c, &format!("SELECT sum(end - start) {where_}")));
+            let top = if nodes { "normalization" } else { "graph" };
+            assert_eq!(r.top_class, top, "{table}");
+        }
+        let s = &t.step_summary[0];
+        assert_eq!((s.phase.as_str(), s.steps, s.graph_launches_per_step, s.launches_per_step), ("decode", 2, 1.0, 1.0));
+        assert_eq!(s.kernels_per_step, if nodes { 2.0 } else { 1.0 });
+    }
+}
