@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use test_support as common;
 
-use latency_anatomy_analyze::model::{process_key, tid_of, ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};
+use latency_anatomy_analyze::model::{process_key, tid_of, ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, SyncCall, Trace};
 use latency_anatomy_analyze::passes::classify::{classify, KernelClass};
 use latency_anatomy_analyze::passes::steps::{class_busy, nearest_rank, verdict, VerdictIn};
 use latency_anatomy_analyze::tables::{StepRow, StepSummaryRow};
@@ -253,9 +253,9 @@ prop_compose! {
             t.memops.push(MemOp { start: s, end: s + d, device: 0, stream: 1, correlation: corr, global_pid: 1 << 24, bytes: 8, kind: MemKind::Copy(1) });
         }
         for (s, d, thread) in syncs {
-            t.syncs.push(ApiCall { start: s, end: s + d, global_tid: tid(thread), correlation: -1 });
+            t.syncs.push(SyncCall { start: s, end: s + d, global_tid: tid(thread) });
         }
-        t.syncs.sort_by_key(|c| (c.global_tid, c.start, c.end));
+        t.syncs.sort();
         for (s, d, thread, name, push, weird) in ranges {
             // Mostly nested-looking ranges; a few cross-thread or reversed.
             let (end, cross) = match weird {

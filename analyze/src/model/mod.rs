@@ -120,6 +120,17 @@ pub struct ApiCall {
     pub correlation: i64,
 }
 
+/// A synchronizing CUDA API call (the host waits for the GPU): 24 bytes, kept for the steps' `sync_api_ns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SyncCall {
+    /// Serialized thread id (first, so that calls sort by thread, then start).
+    pub global_tid: i64,
+    /// CPU start, ns.
+    pub start: i64,
+    /// CPU end, ns.
+    pub end: i64,
+}
+
 /// Push/pop or start/end style of an NVTX range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RangeStyle {
@@ -167,7 +178,7 @@ pub struct Trace {
     /// CUDA API calls that launched a kernel, memcpy or memset (without backtrace duplicates).
     pub api: Vec<ApiCall>,
     /// Synchronizing API calls (`*Synchronize*`: the host waits for the GPU), sorted by thread then start.
-    pub syncs: Vec<ApiCall>,
+    pub syncs: Vec<SyncCall>,
     /// Indices into [`Trace::api`] of the calls that launch a CUDA graph (`cudaGraphLaunch`, `cuGraphLaunch`),
     /// sorted.
     pub graph_calls: Vec<u32>,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::{AnalyzeError, Result};
-use crate::model::{ApiCall, NONE, Trace, process_key};
+use crate::model::{ApiCall, NONE, SyncCall, Trace, process_key};
 use crate::read::parscan::{Queue, Range, ReadOptions};
 
 use super::plausible::{excluded_note, off_clock, OFF_CLOCK};
@@ -27,7 +27,7 @@ pub(crate) struct ApiRead {
     /// Rows were left out by the launch-name filter (in SQL), so a call under an unexpected name may be missing.
     pub(crate) filtered: bool,
     /// Synchronizing calls (see [`ApiKinds`]), in table order.
-    pub(crate) syncs: Vec<ApiCall>,
+    pub(crate) syncs: Vec<SyncCall>,
     /// (thread, correlation id) of the CUDA graph launches.
     pub(crate) graph_keys: Vec<(i64, i64)>,
 }
@@ -115,7 +115,7 @@ pub(crate) fn read_api_range(
                 if k.sync.contains(&name) {
                     let (start, end) = (rd.req(v[0], rt, "start")?, rd.req(v[1], rt, "end")?);
                     if !off_clock(start) && !off_clock(end) {
-                        out.syncs.push(ApiCall { start, end, global_tid, correlation });
+                        out.syncs.push(SyncCall { global_tid, start, end });
                     }
                     return Ok(());
                 }
@@ -143,6 +143,7 @@ pub(crate) fn api_results(path: &Path, q: Queue<ApiRead>, filtered: bool) -> Res
     let mut parts = q.results().ok_or_else(|| AnalyzeError::Corrupt { path: path.to_path_buf(), detail: "the CUDA API reader failed".into() })??;
     let mut out = ApiRead { filtered, ..Default::default() };
     out.calls.reserve_exact(parts.iter().map(|p| p.calls.len()).sum());
+    out.syncs.reserve_exact(parts.iter().map(|p| p.syncs.len()).sum());
     for p in &mut parts {
         out.rows += p.rows;
         out.backtrace += p.backtrace;
@@ -244,7 +245,8 @@ pub(crate) fn join_launches(rd: &Reader<'_>, trace: &mut Trace, mut api: ApiRead
         let graph: rustc_hash::FxHashSet<(i64, i64)> = api.graph_keys.iter().copied().collect();
         trace.graph_calls = api.calls.iter().enumerate().filter(|(_, c)| graph.contains(&(c.global_tid, c.correlation))).map(|(i, _)| i as u32).collect();
     }
-    api.syncs.sort_unstable_by_key(|c| (c.global_tid, c.start, c.end));
+    api.syncs.sort_unstable();
+    api.syncs.shrink_to_fit();
     trace.syncs = api.syncs;
     trace.api = api.calls;
     Ok(launch)
