@@ -164,6 +164,8 @@ fn tiny_cpu_capture_with_real_nsys() {
     let phases: Vec<(&str, &str, &str)> = summary.iter().map(|r| (r["phase"].as_str(), r["steps"].as_str(), r["bound"].as_str())).collect();
     assert_eq!(phases, [("prefill", "3", "unknown"), ("decode", "12", "unknown")], "3 measured reps, 4 steps each; the warmup left out");
     assert!(summary.iter().all(|r| r["bound_reason"].contains("no GPU work was traced")));
+    let comparison = std::fs::read_to_string(dir.join("comparison.md")).unwrap();
+    assert!(comparison.contains("| decode step wall time (median) |") && comparison.contains("| decode bound | unknown | unknown |"), "{comparison}");
     // The run's reports are rendered at the end of the capture, and again by `report` from the files alone.
     for f in ["index.md", "sweep.md", "sweep.json", "comparison.md", "charts/seq_regime.svg", "charts/batch_regime.png", "charts/throughput_vs_latency.svg"] {
         assert!(dir.join(f).is_file(), "{f}");

@@ -285,7 +285,15 @@ pub struct Stack {
     pub name: String,
     /// Value per category (same order as the categories).
     pub values: Vec<f64>,
+    /// Fill color; `None` takes the next color of [`PALETTE`].
+    pub color: Option<RGBColor>,
 }
+
+/// Fill of "GPU idle" in the step chart (light grey: nothing ran).
+pub const IDLE: RGBColor = RGBColor(200, 200, 200);
+
+/// Fill of "host-only" in the step chart (dark grey: the CPU's time alone).
+pub const HOST: RGBColor = RGBColor(90, 90, 90);
 
 fn draw_stacked<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, categories: &[String], stacks: &[Stack], y_label: &str) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
@@ -316,7 +324,7 @@ fn draw_stacked<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, c
         .map_err(e)?;
     let mut base = vec![0.0; n as usize];
     for (si, s) in stacks.iter().enumerate() {
-        let c = PALETTE[si % PALETTE.len()];
+        let c = s.color.unwrap_or(PALETTE[si % PALETTE.len()]);
         let rects: Vec<Rectangle<(SegmentValue<u32>, f64)>> = (0..n)
             .map(|ci| {
                 let v = s.values.get(ci as usize).copied().unwrap_or(0.0);
@@ -347,7 +355,9 @@ fn draw_stacked<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, c
 /// Writes a stacked bar chart (one bar per category) as SVG and PNG.
 pub fn write_stacked_bars(dir: &Path, stem: &str, title: &str, categories: &[String], stacks: &[Stack], y_label: &str) -> Result<Vec<PathBuf>, ChartError> {
     register_font();
-    let size = (900, 520);
+    // Wide enough for every category's label and the legend's column.
+    let label = categories.iter().map(|c| c.chars().count()).max().unwrap_or(0) as u32;
+    let size = (900u32.max((categories.len() as u32 + 1) * (label * 9 + 30) + 100).min(4000), 520);
     render(dir, stem, size, |a| draw_stacked(a.0, title, categories, stacks, y_label), |a| draw_stacked(a, title, categories, stacks, y_label))
 }
 

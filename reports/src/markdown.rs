@@ -270,6 +270,84 @@ fn traffic_section(out: &mut String, t: &Tables) {
     let _ = writeln!(out, "Kernel DRAM bytes extrapolate ncu's bytes per launch to every execution nsys recorded (kernels ncu did not profile are left out; `profiled_ns` in `traffic.csv`). *Model predicts*: each decode step reads all weights plus the KV cache so far, each prefill reads the weights and writes the prompt's KV cache; *At peak BW* is that many bytes at peak DRAM bandwidth, and *Explained* its share of the phase's kernel time.\n");
 }
 
+/// Marks where the step chart goes in the steps section (an HTML comment: invisible when no chart is drawn).
+pub const STEPS_CHART_MARK: &str = "<!-- steps chart -->";
+
+/// The class columns of a step summary row, in the table's order: (class, mean busy ns per step).
+pub fn step_classes(r: &schema::tables::StepSummaryRow) -> [(&'static str, f64); 12] {
+    [
+        ("gemm", r.busy_gemm_ns),
+        ("attention", r.busy_attention_ns),
+        ("normalization", r.busy_normalization_ns),
+        ("elementwise", r.busy_elementwise_ns),
+        ("softmax", r.busy_softmax_ns),
+        ("reduction", r.busy_reduction_ns),
+        ("rotary", r.busy_rotary_ns),
+        ("copy_cast", r.busy_copy_cast_ns),
+        ("memory", r.busy_memory_ns),
+        ("communication", r.busy_communication_ns),
+        ("graph", r.busy_graph_ns),
+        ("other", r.busy_other_ns),
+    ]
+}
+
+/// `point phase` (or the phase alone when the steps are in no point): a step summary row's label.
+pub fn step_label(r: &schema::tables::StepSummaryRow) -> String {
+    if r.point.is_empty() { r.phase.clone() } else { format!("{} {}", r.point, r.phase) }
+}
+
+fn steps_section(out: &mut String, t: &Tables) {
+    if t.step_summary.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Where each step's time goes
+");
+    let _ = writeln!(
+        out,
+        "{} step(s) in `steps.csv`: each `prefill` and each decode step, measured runs only below (warmups left out). A step's wall time is GPU busy with its own ops (by class), GPU idle between them, and host-only time before its first op or after its last.\n",
+        t.steps.len()
+    );
+    let rows: Vec<Vec<String>> = t
+        .step_summary
+        .iter()
+        .map(|r| {
+            let mut classes: Vec<(&str, f64)> = step_classes(r).into_iter().filter(|(_, v)| *v > 0.0).collect();
+            classes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+            let busy = r.gpu_busy_ns_per_step;
+            let split = classes.iter().take(2).map(|(c, v)| format!("{c} {}", fmt_pct(if busy > 0.0 { v * 100.0 / busy } else { 0.0 }))).collect::<Vec<_>>().join(", ");
+            vec![
+                escape_cell(&step_label(r), 60),
+                r.steps.to_string(),
+                fmt_ns(r.wall_p50_ns as f64),
+                fmt_ns(r.wall_p90_ns as f64),
+                format!("{}{}", fmt_pct(r.gpu_busy_pct), if split.is_empty() { String::new() } else { format!(" ({split})") }),
+                fmt_pct(r.gpu_idle_pct),
+                fmt_pct(r.host_only_pct),
+                format!("{:.1}", r.launches_per_step),
+                if r.launches_per_step > 0.0 { fmt_ns(r.launch_api_ns_per_launch) } else { "–".into() },
+                match (r.hbm_floor_ns, r.floor_ratio) {
+                    (Some(f), Some(x)) => format!("{} ({x:.2}×)", fmt_ns(f as f64)),
+                    _ => "–".into(),
+                },
+                format!("**{}**", r.bound),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["Point and phase", "Steps", "Wall p50", "Wall p90", "GPU busy", "GPU idle", "Host-only", "Launches / step", "API / launch", "HBM floor (wall ÷ floor)", "Bound"],
+        &[false, true, true, true, true, true, true, true, true, true, false],
+        &rows,
+    );
+    for r in &t.step_summary {
+        let _ = writeln!(out, "- **{}** — {}: {}.", escape_cell(&step_label(r), 60), r.bound, escape_cell(&r.bound_reason, 400));
+    }
+    if t.step_summary.iter().any(|r| r.gpu_overhang_pct > 0.0) {
+        let _ = writeln!(out, "\nSome steps' GPU work outlives the step (asynchronous launches): busy + idle + host-only then exceed the wall time by `gpu_overhang_ns`.");
+    }
+    let _ = writeln!(out, "\nBusy, idle and host-only are shares of the summed wall time; rules of the verdict in the README (Step anatomy). Tables: `steps.csv`, `step_summary.csv`.\n\n{STEPS_CHART_MARK}\n");
+}
+
 /// Renders the markdown report of one analysis.
 pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
     if t.input_kind == "ncu" {
@@ -304,6 +382,7 @@ pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
         let _ = writeln!(out, "- **Note:** {}", escape_cell(n, 400));
     }
     out.push('\n');
+    steps_section(&mut out, t);
 
     if !t.kernels.is_empty() {
         let _ = writeln!(out, "## Top kernels\n");
@@ -470,6 +549,9 @@ pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
     }
     if !t.traffic.is_empty() {
         files.push("traffic.csv");
+    }
+    if !t.steps.is_empty() {
+        files.extend(["steps.csv", "step_summary.csv"]);
     }
     files.push("tables.json");
     let _ = writeln!(out, "Tables: {}.", files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "));

@@ -53,7 +53,7 @@ pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)
     let charts = dir.join("charts");
     // The charts of an earlier analysis in this folder go first: a chart this one does not draw (a roofline
     // without ncu data) must not stay beside its report.
-    for name in ["classes.svg", "classes.png", "roofline.svg", "roofline.png"] {
+    for name in ["classes.svg", "classes.png", "roofline.svg", "roofline.png", "steps.svg", "steps.png"] {
         let path = charts.join(name);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             std::fs::remove_file(&path).map_err(|source| ReportError::Replace { path: path.clone(), source })?;
@@ -80,11 +80,29 @@ pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)
             .map(|cl| Stack {
                 name: cl.clone(),
                 values: shown.iter().map(|p| t.classes.iter().find(|c| &c.phase == p && &c.class == cl).map_or(0.0, |c| c.pct_phase_time)).collect(),
+                color: None,
             })
             .collect();
         let p = write_stacked_bars(&charts, "classes", "GPU time by kernel class and phase", &shown, &stacks, "share of the phase's GPU time (%)")?;
         out.push(("Kernel classes per phase".to_string(), "charts/classes.svg".to_string()));
         let _ = p;
+    }
+    // Where each step's time goes: per point and phase, the mean step's wall time as GPU busy by class, GPU
+    // idle inside the GPU window and host-only time, in % of the mean wall time.
+    if !t.step_summary.is_empty() {
+        let cats: Vec<String> = t.step_summary.iter().map(crate::markdown::step_label).collect();
+        let pct = |r: &schema::tables::StepSummaryRow, v: f64| if r.wall_mean_ns > 0.0 { v * 100.0 / r.wall_mean_ns } else { 0.0 };
+        let mut stacks: Vec<Stack> = Vec::new();
+        for (i, (class, _)) in crate::markdown::step_classes(&t.step_summary[0]).iter().enumerate() {
+            let values: Vec<f64> = t.step_summary.iter().map(|r| pct(r, crate::markdown::step_classes(r)[i].1)).collect();
+            if values.iter().any(|&v| v > 0.0) {
+                stacks.push(Stack { name: format!("busy: {class}"), values, color: None });
+            }
+        }
+        stacks.push(Stack { name: "GPU idle (between ops)".into(), values: t.step_summary.iter().map(|r| pct(r, r.gpu_idle_ns_per_step)).collect(), color: Some(crate::charts::IDLE) });
+        stacks.push(Stack { name: "host-only".into(), values: t.step_summary.iter().map(|r| pct(r, r.host_only_ns_per_step)).collect(), color: Some(crate::charts::HOST) });
+        write_stacked_bars(&charts, "steps", "Where each step's time goes (mean step)", &cats, &stacks, "share of the step's wall time (%)")?;
+        out.push(("Where each step's time goes".to_string(), "charts/steps.svg".to_string()));
     }
     // Roofline of the profiled kernels.
     let peak_f = t.ncu_kernels.iter().find_map(|k| k.peak_fp32_gflop_s);
@@ -105,6 +123,10 @@ pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)
 pub fn analysis_markdown(t: &Tables, dir: &Path, o: &ReportOptions) -> Result<String> {
     let charts = attribution_charts(t, dir)?;
     let mut md = render_markdown(t, o);
+    // The step chart sits in its section; the others under "Charts".
+    let (steps, charts): (Vec<_>, Vec<_>) = charts.into_iter().partition(|(_, p)| p == "charts/steps.svg");
+    let steps_img = steps.first().map(|(title, path)| format!("![{title}]({path})")).unwrap_or_default();
+    md = md.replace(crate::markdown::STEPS_CHART_MARK, &steps_img);
     if !charts.is_empty() {
         let mut s = String::from("## Charts\n\n");
         for (title, path) in &charts {
@@ -170,7 +192,19 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String> {
         (Some(n), Some(t)) if t > 0.0 && n > 0.0 => fmt_ns(n / t),
         _ => "–".to_string(),
     };
+    // The point's measured steps of a phase (`step_summary.csv`; the export of a point holds that point only).
+    fn step<'a>(p: &'a P, phase: &str) -> Option<&'a schema::tables::StepSummaryRow> {
+        p.t.step_summary.iter().find(|r| r.phase == phase && (r.point == p.label || r.point.is_empty()))
+    }
+    let step_cell = |phase: &'static str, f: fn(&schema::tables::StepSummaryRow) -> String| move |p: &P| step(p, phase).map(f).unwrap_or_else(|| "–".into());
     let rows: Vec<(&str, Box<dyn Fn(&P) -> String>)> = vec![
+        ("prefill step wall time (median)", Box::new(step_cell(PREFILL, |r| fmt_ns(r.wall_p50_ns as f64)))),
+        ("decode step wall time (median)", Box::new(step_cell(DECODE, |r| fmt_ns(r.wall_p50_ns as f64)))),
+        ("decode step: GPU busy / idle / host-only", Box::new(step_cell(DECODE, |r| format!("{} / {} / {}", fmt_pct(r.gpu_busy_pct), fmt_pct(r.gpu_idle_pct), fmt_pct(r.host_only_pct))))),
+        ("decode launches per step (API time each)", Box::new(step_cell(DECODE, |r| if r.launches_per_step > 0.0 { format!("{:.1} ({})", r.launches_per_step, fmt_ns(r.launch_api_ns_per_launch)) } else { "0".into() }))),
+        ("decode step HBM floor (wall ÷ floor)", Box::new(step_cell(DECODE, |r| match (r.hbm_floor_ns, r.floor_ratio) { (Some(f), Some(x)) => format!("{} ({x:.2}×)", fmt_ns(f as f64)), _ => "–".into() }))),
+        ("prefill bound", Box::new(step_cell(PREFILL, |r| r.bound.clone()))),
+        ("decode bound", Box::new(step_cell(DECODE, |r| r.bound.clone()))),
         ("GPU kernels", Box::new(|p: &P| p.t.summary.kernels.to_string())),
         ("prefill GPU time per prompt token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, PREFILL) as f64), p.tokens_prefill))),
         ("decode GPU time per generated token", Box::new(move |p: &P| per_tok(Some(phase_ns(&p.t, DECODE) as f64), p.tokens_decode))),
@@ -226,6 +260,12 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String> {
     let _ = writeln!(md, "## What bounds each regime\n");
     for p in &ps {
         let mut why = Vec::new();
+        for phase in [PREFILL, DECODE] {
+            // (A capture without GPU work says so once, below.)
+            if let Some(r) = step(p, phase).filter(|_| p.t.summary.kernels + p.t.summary.memops > 0) {
+                why.push(format!("a {phase} step is {} ({})", r.bound, r.bound_reason));
+            }
+        }
         if p.t.summary.kernels == 0 {
             why.push("no GPU kernels were recorded (a CPU capture): only wall time per phase can be compared".to_string());
         }

@@ -38,9 +38,9 @@ fn line_panels_stacked_bars_and_roofline() {
     ];
     check(&write_figure(&dir, "panels", "Sequence regime", &panels, 2).unwrap());
     let stacks = vec![
-        Stack { name: "gemm".into(), values: vec![60.0, 40.0] },
-        Stack { name: "attention".into(), values: vec![25.0, 35.0] },
-        Stack { name: "elementwise".into(), values: vec![15.0, 25.0] },
+        Stack { name: "gemm".into(), values: vec![60.0, 40.0], color: None },
+        Stack { name: "attention".into(), values: vec![25.0, 35.0], color: None },
+        Stack { name: "elementwise".into(), values: vec![15.0, 25.0], color: None },
     ];
     check(&write_stacked_bars(&dir, "classes", "GPU time by class", &["prefill".into(), "decode".into()], &stacks, "share of phase time (%)").unwrap());
     let pts = vec![

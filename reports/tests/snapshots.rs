@@ -110,3 +110,19 @@ fn attribution_report_has_charts() {
     assert!(md.contains("![Kernel classes per phase](charts/classes.svg)"));
     assert!(out.path().join("charts/classes.png").is_file());
 }
+
+/// The step anatomy section and its chart, on the constructed steps of `analyze/tests/data/steps.sql`.
+#[test]
+fn step_anatomy_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = test_support::build_db(dir.path(), "steps.sqlite", include_str!("../../analyze/tests/data/steps.sql"));
+    let t = analyze_file(&p, &Options::default()).unwrap();
+    let out = dir.path().join("out");
+    let md = latency_anatomy_reports::run::analysis_markdown(&t, &out, &ReportOptions::default()).unwrap();
+    assert!(out.join("charts/steps.png").is_file() && out.join("charts/steps.svg").is_file());
+    let section = &md[md.find("## Where each step's time goes").unwrap()..md.find("## Top kernels").unwrap()];
+    assert!(section.contains("![Where each step's time goes](charts/steps.svg)"));
+    insta::assert_snapshot!(section);
+    // Without a chart (bench renders report.md alone), the chart's mark stays an invisible comment.
+    assert!(render_markdown(&t, &ReportOptions::default()).contains("<!-- steps chart -->"));
+}
