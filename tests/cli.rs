@@ -356,3 +356,32 @@ fn unreadable_file_is_reported() {
     let e = fails_cleanly(Path::new("/proc/self/mem"), &tmp.path().join("o"));
     assert!(e.contains("cannot read"), "{e}");
 }
+
+/// `--step-pattern` names the step ranges of `steps.csv`; the summary prints each point and phase's verdict; a
+/// pattern that cannot name steps is refused before any work, naming the flag.
+#[test]
+fn step_pattern_and_step_summary() {
+    let d = tempfile::tempdir().unwrap();
+    let db = common::build_db(d.path(), "steps.sqlite", include_str!("../analyze/tests/data/steps.sql"));
+    let out = d.path().join("o");
+    bin()
+        .arg("analyze")
+        .arg(&db)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("steps s16_b1 decode: 2 × 20.00 µs p50 — launch-bound (GPU busy 10.0%, idle 72.0%, host-only 18.0%)"));
+    let names = |out: &Path| common::csv_rows(&out.join("steps.csv")).iter().map(|r| r["step"].clone()).collect::<Vec<_>>();
+    assert_eq!(names(&out).iter().filter(|n| n.starts_with("step_")).count(), 5);
+    let out2 = d.path().join("o2");
+    bin().arg("analyze").arg(&db).arg("--out").arg(&out2).args(["--step-pattern", "*_inner", "-q"]).assert().success();
+    assert_eq!(names(&out2).iter().filter(|n| n.starts_with("step_")).collect::<Vec<_>>(), ["step_1_inner"]);
+    for bad in ["", "**"] {
+        let o = d.path().join("bad");
+        let a = bin().arg("analyze").arg(&db).arg("--out").arg(&o).args(["--step-pattern", bad]).assert().failure();
+        let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        assert!(err.contains("--step-pattern") && err.contains("step_*"), "{err}");
+        assert!(!o.exists(), "nothing written for a refused flag");
+    }
+}

@@ -122,5 +122,8 @@ fn steps_count_graph_launches_and_kernels_per_replay() {
         let s = &t.step_summary[0];
         assert_eq!((s.phase.as_str(), s.steps, s.graph_launches_per_step, s.launches_per_step), ("decode", 2, 1.0, 1.0));
         assert_eq!(s.kernels_per_step, if nodes { 2.0 } else { 1.0 });
+        let per_replay = one(&c, &format!("SELECT count(*) FROM {table} WHERE correlationId IN (2, 3)")) as f64 / 2.0;
+        assert_eq!(s.kernels_per_replay, Some(per_replay));
+        assert!(t.steps.iter().all(|r| r.graph_kernels == r.kernels));
     }
 }

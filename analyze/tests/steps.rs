@@ -106,6 +106,15 @@ fn brute_steps(t: &Trace, phases: &[String], pattern: &StepPattern) -> Vec<StepR
             memops: ops.iter().filter(|&&op| !t.op(op).is_kernel).count() as u64,
             launch_calls: calls.len() as u64,
             graph_launches: graph,
+            graph_kernels: ops
+                .iter()
+                .filter(|&&op| t.op(op).is_kernel)
+                .filter(|&&op| {
+                    let k = &t.kernels[t.op(op).index];
+                    let c = t.api.iter().find(|a| a.correlation == k.correlation && process_key(a.global_tid) == process_key(k.global_pid)).unwrap();
+                    t.graph_calls.iter().any(|&g| std::ptr::eq(&t.api[g as usize], c))
+                })
+                .count() as u64,
             launch_api_ns: calls.iter().map(|c| c.end - c.start).sum(),
             sync_api_ns: t.syncs.iter().filter(|c| c.global_tid == r.global_tid && c.start >= r.start && c.end <= r.end).map(|c| c.end - c.start).sum(),
             top_class: top.map(|c| KernelClass::ALL[c].as_str().to_string()).unwrap_or_default(),

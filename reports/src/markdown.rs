@@ -583,6 +583,7 @@ pub fn render_summary(t: &Tables, top: usize) -> String {
     if s.kernels == 0 && s.memops == 0 {
         let what = if s.nvtx_ranges > 0 { format!("{} NVTX ranges, CPU only", s.nvtx_ranges) } else { "nothing to attribute".to_string() };
         let _ = writeln!(out, "no CUDA kernels or memory operations in this export ({what})");
+        summary_steps(&mut out, t);
         return out;
     }
     let _ = writeln!(out, "{} kernels ({} names), {} kernel time; {} memcpy/memset ({})", s.kernels, s.kernel_names, fmt_ns(s.kernel_ns as f64), s.memops, fmt_ns(s.memop_ns as f64));
@@ -605,7 +606,29 @@ pub fn render_summary(t: &Tables, top: usize) -> String {
     for d in &t.timeline {
         let _ = writeln!(out, "GPU {}: {} busy of {} span ({}), {} idle gaps", d.device, fmt_ns(d.busy_ns as f64), fmt_ns(d.span_ns as f64), fmt_pct(d.utilization_pct), d.idle_gaps);
     }
+    summary_steps(&mut out, t);
     out
+}
+
+/// The step summary in a few terminal lines (at most 8 points × phases; the rest in `step_summary.csv`).
+fn summary_steps(out: &mut String, t: &Tables) {
+    const SHOWN: usize = 8;
+    for r in t.step_summary.iter().take(SHOWN) {
+        let label: String = step_label(r).chars().filter(|c| !c.is_control()).take(60).collect();
+        let _ = writeln!(
+            out,
+            "steps {label}: {} × {} p50 — {} (GPU busy {}, idle {}, host-only {})",
+            r.steps,
+            fmt_ns(r.wall_p50_ns as f64),
+            r.bound,
+            fmt_pct(r.gpu_busy_pct),
+            fmt_pct(r.gpu_idle_pct),
+            fmt_pct(r.host_only_pct)
+        );
+    }
+    if t.step_summary.len() > SHOWN {
+        let _ = writeln!(out, "steps: {} more point/phase rows in step_summary.csv", t.step_summary.len() - SHOWN);
+    }
 }
 
 #[cfg(test)]

@@ -138,7 +138,13 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
             None => (0, wall, 0),
         };
         let launch_api_ns = calls.iter().map(|&c| trace.api[c as usize].end - trace.api[c as usize].start).sum();
-        let graph_launches = calls.iter().filter(|c| trace.graph_calls.binary_search(c).is_ok()).count() as u64;
+        let is_graph = |c: u32| trace.graph_calls.binary_search(&c).is_ok();
+        let graph_launches = calls.iter().filter(|&&c| is_graph(c)).count() as u64;
+        let graph_kernels = if graph_launches == 0 {
+            0
+        } else {
+            ops.iter().filter(|&&(_, _, op)| op < trace.kernels.len() && attr.launch[op] != NONE && is_graph(attr.launch[op])).count() as u64
+        };
         let top = (0..N_CLASSES).filter(|&c| by_class[c] > 0).max_by_key(|&c| (by_class[c], std::cmp::Reverse(c)));
         let row = StepRow {
             point: st.point.clone(),
@@ -159,6 +165,7 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
             memops,
             launch_calls: calls.len() as u64,
             graph_launches,
+            graph_kernels,
             launch_api_ns,
             sync_api_ns: sync_ns(trace, st.global_tid, st.start, st.end),
             top_class: top.map(|c| KernelClass::ALL[c].as_str().to_string()).unwrap_or_default(),
@@ -410,6 +417,10 @@ pub fn summarize(rows: &[StepRow], phase_order: &[String], model: Option<ModelBy
                 kernels_per_step: r2(sum(&|r| r.kernels as i64) as f64 / n),
                 launches_per_step: vin.launches_per_step,
                 graph_launches_per_step: r2(sum(&|r| r.graph_launches as i64) as f64 / n),
+                kernels_per_replay: {
+                    let launches = sum(&|r| r.graph_launches as i64);
+                    (launches > 0).then(|| r2(sum(&|r| r.graph_kernels as i64) as f64 / launches as f64))
+                },
                 launch_api_ns_per_launch: vin.api_ns_per_launch,
                 sync_api_ns_per_step: mean(sum(&|r| r.sync_api_ns)),
                 busy_gemm_ns: cls(KernelClass::Gemm),

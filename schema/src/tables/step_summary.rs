@@ -41,6 +41,8 @@ crate::table! {
     launches_per_step: f64 ["count"],
     /// Mean CUDA graph launches per step.
     graph_launches_per_step: f64 ["count"],
+    /// Summed `graph_kernels` ÷ summed `graph_launches`: kernels per CUDA graph replay (empty without graph launches).
+    kernels_per_replay: Option<f64> ["count"],
     /// Summed `launch_api_ns` ÷ summed `launch_calls`, ns.
     launch_api_ns_per_launch: f64 ["ns"],
     /// Mean `sync_api_ns`, ns per step.

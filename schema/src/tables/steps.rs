@@ -46,6 +46,8 @@ crate::table! {
     launch_calls: u64 ["count"],
     /// Of those, CUDA graph launches (`cudaGraphLaunch`, `cuGraphLaunch`).
     graph_launches: u64 ["count"],
+    /// Kernels launched by those graph launches (node-level: the graph's kernels; graph-level: one op per replay).
+    graph_kernels: u64 ["count"],
     /// CPU time inside those launch calls, ns.
     launch_api_ns: i64 ["ns"],
     /// CPU time in synchronizing API calls (`*Synchronize*`) on the step's thread within the step, ns.
