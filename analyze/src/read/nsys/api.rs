@@ -91,15 +91,18 @@ pub(crate) fn api_select(rd: &Reader<'_>, launch_like: Option<&rustc_hash::FxHas
     Ok((rd.select(rt, &RUNTIME_COLUMNS, &cond)?, filtered))
 }
 
-/// Reads the API rows of `range`; with `only`, only calls whose (process, correlation) is in it are kept; with
-/// `kinds`, synchronizing calls go to [`ApiRead::syncs`] and graph launches are noted.
-pub(crate) fn read_api_range(
-    rd: &Reader<'_>,
-    sel: &Select,
-    range: Range,
-    only: Option<&rustc_hash::FxHashSet<(i64, i64)>>,
-    kinds: Option<&ApiKinds>,
-) -> Result<ApiRead> {
+/// Which API rows a read keeps.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Keep<'a> {
+    /// Only calls whose (process, correlation) is in it (all when `None`).
+    pub(crate) only: Option<&'a rustc_hash::FxHashSet<(i64, i64)>>,
+    /// Synchronizing calls go to [`ApiRead::syncs`] and graph launches are noted (neither when `None`).
+    pub(crate) kinds: Option<&'a ApiKinds>,
+}
+
+/// Reads the API rows of `range`, keeping those `keep` says.
+pub(crate) fn read_api_range(rd: &Reader<'_>, sel: &Select, range: Range, keep: Keep<'_>) -> Result<ApiRead> {
+    let Keep { only, kinds } = keep;
     let rt = "CUPTI_ACTIVITY_KIND_RUNTIME";
     let mut out = ApiRead::default();
     rd.run(sel, range, |v| {
@@ -161,8 +164,9 @@ pub(crate) fn read_api_all(rd: &Reader<'_>, opts: &ReadOptions, only: &rustc_has
     let Some(sel) = sel else { return Ok(ApiRead::default()) };
     let q: Queue<ApiRead> = Queue::new(rd.ranges(&sel, opts));
     std::thread::scope(|s| {
-        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, Some(only), None, opts);
-        q.work(|r| read_api_range(rd, &sel, r, Some(only), None));
+        let keep = Keep { only: Some(only), kinds: None };
+        spawn_api_readers(s, rd.path, rd.tables, &sel, &q, keep, opts);
+        q.work(|r| read_api_range(rd, &sel, r, keep));
     });
     api_results(rd.path, q, false)
 }
@@ -175,8 +179,7 @@ pub(crate) fn spawn_api_readers<'s>(
     tables: &'s HashSet<String>,
     sel: &'s Select,
     q: &'s Queue<ApiRead>,
-    only: Option<&'s rustc_hash::FxHashSet<(i64, i64)>>,
-    kinds: Option<&'s ApiKinds>,
+    keep: Keep<'s>,
     opts: &ReadOptions,
 ) {
     let (n, io) = (opts.threads, opts.io);
@@ -184,7 +187,7 @@ pub(crate) fn spawn_api_readers<'s>(
         s.spawn(move || {
             if let Ok(conn) = open(path, io) {
                 let other = Reader { conn: &conn, path, tables };
-                q.work(|r| read_api_range(&other, sel, r, only, kinds));
+                q.work(|r| read_api_range(&other, sel, r, keep));
             }
         });
     }

@@ -183,7 +183,7 @@ pub(crate) fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progr
         let q: Queue<ApiRead> = Queue::new(sel.as_ref().map(|s| rd.ranges(s, opts)).unwrap_or_default());
         let ops = std::thread::scope(|s| {
             if let Some(sel) = &sel {
-                spawn_api_readers(s, path, &tables, sel, &q, None, Some(&kinds), opts);
+                spawn_api_readers(s, path, &tables, sel, &q, api::Keep { only: None, kinds: Some(&kinds) }, opts);
             }
             let ops = read_ops(&rd, &strings, &mut interner, &mut trace);
             if ops.is_err() {
@@ -196,7 +196,7 @@ pub(crate) fn load_ops_unjoined(path: &Path, opts: &ReadOptions, progress: Progr
                     t0.elapsed().as_secs_f64()
                 ));
                 if let Some(sel) = &sel {
-                    q.work(|r| read_api_range(&rd, sel, r, None, Some(&kinds)));
+                    q.work(|r| read_api_range(&rd, sel, r, api::Keep { only: None, kinds: Some(&kinds) }));
                 }
             }
             ops
