@@ -473,3 +473,27 @@ fn a_step_pattern_for_another_convention() {
     let names: Vec<&str> = t.steps.iter().filter(|r| r.point == "s16_b1" && r.rep == "rep_0").map(|r| r.step.as_str()).collect();
     assert_eq!(names, ["prefill", "decode"]);
 }
+
+/// A step range never closed ends at the last NVTX timestamp (as in nsys); rows out of time order make the
+/// streaming loader sort and replay. Both paths and brute force agree.
+#[test]
+fn a_never_closed_step_out_of_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = format!(
+        "{}\nINSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (13100, 13200, 0, (100 << 24) | 101, 40, 3, 0, NULL);
+         INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (14000, 15000, 0, 1, 7, 40, 100 << 24, 2, 2, 1, 1, 1, 128, 1, 1);
+         INSERT INTO NVTX_EVENTS VALUES (13000, NULL, 59, NULL, NULL, NULL, 'step_9', (100 << 24) | 101, NULL, NULL, 0);",
+        include_str!("data/steps.sql")
+    );
+    let p = common::build_db(dir.path(), "open.sqlite", &sql);
+    let o = Options::default();
+    let t = analyze_file(&p, &o).unwrap();
+    let trace = latency_anatomy_analyze::read::nsys::load(&p).unwrap();
+    assert_eq!(t.steps, analyze_trace(&trace, &o).steps);
+    assert_eq!(t.steps, brute_steps(&trace, &o.phases, &o.step_pattern));
+    check_steps(&t, "open step");
+    let c = common::sql(&p);
+    let last: i64 = c.query_row("SELECT max(max(start), max(coalesce(end, start))) FROM NVTX_EVENTS", [], |r| r.get(0)).unwrap();
+    let s = t.steps.iter().find(|r| r.step == "step_9").expect("the open step");
+    assert_eq!((s.cpu_start_ns, s.cpu_end_ns, s.kernels, s.gpu_busy_ns), (13_000, last, 1, 1_000));
+}
