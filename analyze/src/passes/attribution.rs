@@ -281,15 +281,7 @@ impl<'t> Sweep<'t> {
         self.advance(tid, Some(r.start))?;
         let th = self.threads.get_mut(&tid).expect("thread exists");
         // Every call starting before this range is resolved: ranges that ended before it are done.
-        let aggs = &mut self.aggs;
-        th.open.retain(|o| {
-            if o.end < r.start {
-                finalize(aggs, o);
-                false
-            } else {
-                true
-            }
-        });
+        close_before(&mut th.open, &mut self.aggs, r.start);
         let mut slot = NONE;
         if phase.is_some() || r.role == Role::Step {
             let mut span = StepSpan {
@@ -353,15 +345,8 @@ impl<'t> Sweep<'t> {
                 break;
             }
             // Ranges ending before this call starts hold neither it nor any later call.
+            close_before(&mut th.open, &mut self.aggs, call.start);
             let aggs = &mut self.aggs;
-            th.open.retain(|o| {
-                if o.end < call.start {
-                    finalize(aggs, o);
-                    false
-                } else {
-                    true
-                }
-            });
             let (o_start, o_end, is_kernel) = trace.op_span(op);
             let d = o_end - o_start;
             let mut inner: Option<&Open> = None;
@@ -475,6 +460,18 @@ impl<'t> Sweep<'t> {
             step_of: self.step_of,
         }
     }
+}
+
+/// Finalizes and drops the open ranges that end before `t`.
+fn close_before(open: &mut Vec<Open>, aggs: &mut [RangeAgg], t: i64) {
+    open.retain(|o| {
+        if o.end < t {
+            finalize(aggs, o);
+            false
+        } else {
+            true
+        }
+    });
 }
 
 fn finalize(aggs: &mut [RangeAgg], o: &Open) {
