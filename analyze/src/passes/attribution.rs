@@ -11,6 +11,13 @@
 //! NVTX table can be streamed straight out of SQLite (real exports store it sorted by start; [`Sweep::push`]
 //! reports an out-of-order range and the caller then sorts). Cost: O(ranges + calls · depth), never
 //! ranges × calls, and O(ops) memory.
+//!
+//! The same sweep finds the steps of `steps.csv` ([`StepSpan`]): a range that is a phase or matches the step
+//! pattern opens a step candidate, with its enclosing point and rep taken from the thread's open ranges (those
+//! that end no earlier), and marks every open candidate enclosing it as holding a step (so it is none itself);
+//! each op goes to the innermost candidate holding its launch call. Ranges that mark steps or their nesting are
+//! followed on every thread, including threads that launched nothing (a CPU run's steps). Memory: one `u32` per
+//! op once the first candidate appears, and one [`StepSpan`] per candidate.
 
 use std::collections::{BTreeMap, HashMap};
 
