@@ -1,5 +1,6 @@
 //! The NVTX attribution (range nesting by containment, sweep over calls) on arbitrary traces built from bytes:
-//! no panic, and the numbers add up (attributed ≤ total, innermost sums to attributed, utilization ≤ 100 %).
+//! no panic, and the numbers add up (attributed ≤ total, innermost sums to attributed, utilization ≤ 100 %; each
+//! step's busy + idle + host-only = wall + overhang, its classes sum to busy).
 #![no_main]
 
 use latency_anatomy_analyze::model::{ApiCall, Kernel, MemKind, MemOp, NvtxRange, RangeStyle, Trace};
@@ -19,14 +20,14 @@ fn take(d: &mut &[u8]) -> i64 {
 fuzz_target!(|data: &[u8]| {
     let mut d = data;
     let mut t = Trace::default();
-    t.names = vec!["k".into(), "prefill".into(), "decode".into(), "step".into(), "api".into()];
+    t.names = vec!["k".into(), "prefill".into(), "decode".into(), "step_1".into(), "s8_b1".into(), "rep_0".into(), "api".into()];
     let mut corr = 0;
     while d.len() >= 12 {
         let kind = take(&mut d).rem_euclid(4);
         let (a, b, c) = (take(&mut d), take(&mut d), take(&mut d));
         let tid = (1i64 << 24) | c.rem_euclid(3);
         match kind {
-            0 => t.ranges.push(NvtxRange { start: a, end: a + b, open: false, global_tid: tid, cross_thread: c % 7 == 0, name: 1 + (c.rem_euclid(3) as u32), style: if c % 2 == 0 { RangeStyle::PushPop } else { RangeStyle::StartEnd } }),
+            0 => t.ranges.push(NvtxRange { start: a, end: a + b, open: false, global_tid: tid, cross_thread: c % 7 == 0, name: 1 + (c.rem_euclid(5) as u32), base: 1 + (c.rem_euclid(5) as u32), style: if c % 2 == 0 { RangeStyle::PushPop } else { RangeStyle::StartEnd } }),
             1 => {
                 corr += 1;
                 t.api.push(ApiCall { start: a, end: a + b.abs() % 50, global_tid: tid, correlation: corr });
@@ -44,5 +45,10 @@ fuzz_target!(|data: &[u8]| {
     for d in &tables.timeline {
         assert!(d.busy_ns <= d.span_ns.max(0));
         assert!(d.utilization_pct <= 100.0);
+    }
+    for r in &tables.steps {
+        assert_eq!(r.gpu_busy_ns + r.gpu_idle_ns + r.host_only_ns, r.wall_ns + r.gpu_overhang_ns);
+        assert_eq!(latency_anatomy_analyze::passes::steps::class_busy(r).iter().sum::<i64>(), r.gpu_busy_ns);
+        assert!(r.host_only_ns >= 0 && r.gpu_idle_ns >= 0 && r.gpu_overhang_ns >= 0);
     }
 });
