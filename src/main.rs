@@ -11,7 +11,7 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`| head`) is not an error.
             if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
@@ -40,20 +40,23 @@ fn error_line(err: &anyhow::Error) -> String {
     capture::text::term_safe(&line)
 }
 
-fn run() -> anyhow::Result<()> {
+/// Runs the command; returns the exit code (0, or `diff --gate`'s verdict).
+fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();
+    let done = |r: anyhow::Result<()>| r.map(|()| 0);
     match cli.command {
-        Command::Analyze(args) => commands::analyze::analyze_cmd(args.into_config()?),
-        Command::Report(args) => commands::report::report_cmd(args.into_config()?),
+        Command::Analyze(args) => done(commands::analyze::analyze_cmd(args.into_config()?)),
+        Command::Report(args) => done(commands::report::report_cmd(args.into_config()?)),
+        Command::Diff(args) => commands::diff::diff_cmd(args.into_config()?),
         Command::Sweep(args) => {
             let mut notes = Vec::new();
             let cfg = args.into_config(&mut notes)?;
             for n in &notes {
                 eprintln!("note: {n}");
             }
-            commands::capture::sweep_cmd(cfg)
+            done(commands::capture::sweep_cmd(cfg))
         }
-        Command::Capture(args) => commands::capture::capture_cmd(args),
-        Command::Bench(b) => commands::bench::bench_cmd(b.into_config()?),
+        Command::Capture(args) => done(commands::capture::capture_cmd(args)),
+        Command::Bench(b) => done(commands::bench::bench_cmd(b.into_config()?)),
     }
 }

@@ -164,6 +164,29 @@ fn tiny_cpu_capture_with_real_nsys() {
     let phases: Vec<(&str, &str, &str)> = summary.iter().map(|r| (r["phase"].as_str(), r["steps"].as_str(), r["bound"].as_str())).collect();
     assert_eq!(phases, [("prefill", "3", "unknown"), ("decode", "12", "unknown")], "3 measured reps, 4 steps each; the warmup left out");
     assert!(summary.iter().all(|r| r["bound_reason"].contains("no GPU work was traced")));
+    // `diff` of the two points' exports: incomparable (different sweep points), but every delta is there, the
+    // steps' and phases' equal to the NVTX durations' (SQL over the two exports).
+    let out = dir.join("diff");
+    bin().arg("diff").arg(dir.join("nsys/s32_b2.sqlite")).arg(dir.join("nsys/s64_b1.sqlite")).args(["--gate", "5", "-q", "-o"]).arg(&out).assert().code(4);
+    let report = common::json_file(&out.join("diff.json"));
+    assert_eq!(report["verdict"], "incomparable");
+    let rows = csv_rows(&out.join("diff.csv"));
+    let delta = |level: &str, key: &str| rows.iter().find(|r| r["level"] == level && r["key"] == key).unwrap_or_else(|| panic!("{level} {key}"))["delta"].parse::<f64>().unwrap();
+    let nvtx = |p: &Path, q: &str| -> f64 {
+        let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", p.display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+        c.query_row(&format!("WITH r AS (SELECT coalesce(e.text, s.value) AS name, e.start, e.end FROM NVTX_EVENTS e LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59) {q}"), [], |r| r.get(0)).unwrap()
+    };
+    let (pa, pb) = (dir.join("nsys/s32_b2.sqlite"), dir.join("nsys/s64_b1.sqlite"));
+    let measured = "start > (SELECT end FROM r WHERE name = 'warmup_0')";
+    for (key, filter) in [("prefill wall", "name = 'prefill'"), ("decode wall", "name LIKE 'step\\_%' ESCAPE '\\'")] {
+        let q = format!("SELECT avg(end - start) FROM r WHERE {filter} AND {measured}");
+        let want = ((nvtx(&pb, &q) - nvtx(&pa, &q)) * 10.0).round() / 10.0;
+        assert!((delta("step", key) - want).abs() < 0.2, "{key}: {} vs {want} (both rounded to 0.1 ns)", delta("step", key));
+    }
+    for phase in ["prefill", "decode"] {
+        let q = format!("SELECT sum(end - start) FROM r WHERE name = '{phase}'");
+        assert_eq!(delta("phase", &format!("{phase} wall")), nvtx(&pb, &q) - nvtx(&pa, &q), "{phase}");
+    }
     let comparison = std::fs::read_to_string(dir.join("comparison.md")).unwrap();
     assert!(comparison.contains("| decode step wall time (median) |") && comparison.contains("| decode bound | unknown | unknown |"), "{comparison}");
     // The run's reports are rendered at the end of the capture, and again by `report` from the files alone.

@@ -385,3 +385,59 @@ fn step_pattern_and_step_summary() {
         assert!(!o.exists(), "nothing written for a refused flag");
     }
 }
+
+/// `diff`: exit codes of `--gate` (0 within, 3 slower, 4 incomparable), analysis folders as sides (the same
+/// report as the exports), ncu-joined analyses, and inputs that are neither.
+#[test]
+fn diff_gates_and_takes_exports_or_analysis_folders() {
+    let Some(dir) = realdata() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let a = dir.join("MohanadOdema+DLProf/nsys_profile.sqlite");
+    let b = d.path().join("b.sqlite");
+    std::fs::copy(&a, &b).unwrap();
+    rusqlite::Connection::open(&b)
+        .unwrap()
+        .execute_batch("UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET end = start + 2 * (end - start) WHERE shortName = (SELECT id FROM StringIds WHERE value = 'implicit_convolve_sgemm');")
+        .unwrap();
+    let out = d.path().join("d");
+    let code = |args: &[&std::ffi::OsStr]| bin().arg("diff").args(args).arg("-q").output().unwrap().status.code();
+    assert_eq!(code(&[a.as_os_str(), a.as_os_str(), "--gate".as_ref(), "0".as_ref(), "-o".as_ref(), out.as_os_str()]), Some(0));
+    assert_eq!(code(&[a.as_os_str(), b.as_os_str(), "--gate".as_ref(), "1".as_ref(), "-o".as_ref(), out.as_os_str()]), Some(3));
+    assert_eq!(code(&[a.as_os_str(), b.as_os_str(), "--gate".as_ref(), "50".as_ref(), "-o".as_ref(), out.as_os_str()]), Some(0));
+    assert_eq!(code(&[a.as_os_str(), b.as_os_str(), "-o".as_ref(), out.as_os_str()]), Some(0), "no gate: exit 0 whatever the verdict");
+    let json = common::json_file(&out.join("diff.json"));
+    assert_eq!(json["verdict"], "slower");
+    let rows = common::csv_rows(&out.join("diff.csv"));
+    let k = rows.iter().find(|r| r["level"] == "kernel" && r["key"] == "implicit_convolve_sgemm").unwrap();
+    let sql = "SELECT sum(k.end - k.start) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.shortName WHERE s.value = 'implicit_convolve_sgemm'";
+    let ns: i64 = common::sql(&a).query_row(sql, [], |r| r.get(0)).unwrap();
+    assert_eq!(k["delta"].parse::<f64>().unwrap(), ns as f64);
+    assert!(std::fs::read_to_string(out.join("diff.md")).unwrap().contains("## Comparability"));
+    // Another GPU: incomparable, exit 4, said on stdout.
+    let c = d.path().join("c.sqlite");
+    std::fs::copy(&a, &c).unwrap();
+    rusqlite::Connection::open(&c).unwrap().execute_batch("UPDATE TARGET_INFO_GPU SET name = 'Other GPU';").unwrap();
+    bin().arg("diff").arg(&a).arg(&c).args(["--gate", "5", "-o"]).arg(&out).assert().code(4).stdout(predicate::str::contains("incomparable: gpu_model"));
+    // Analysis folders (with ncu data joined) as sides: the same report as from the exports with the same data.
+    let ncu = dir.join("leleucas+Actual-Parameter-Collection-for-Machine-Learning-Operators/bert_nsight.csv");
+    for (export, folder) in [(&a, d.path().join("fa")), (&b, d.path().join("fb"))] {
+        bin().arg("analyze").arg(export).arg("--ncu").arg(&ncu).arg("-q").arg("--out").arg(&folder).assert().success();
+    }
+    let out2 = d.path().join("d2");
+    bin().arg("diff").arg(d.path().join("fa")).arg(d.path().join("fb")).arg("-q").arg("-o").arg(&out2).assert().success();
+    let out3 = d.path().join("d3");
+    bin().arg("diff").arg(&a).arg(&b).arg("-q").arg("-o").arg(&out3).assert().success();
+    let (from_exports, from_folders) = (common::json_file(&out3.join("diff.json")), common::json_file(&out2.join("diff.json")));
+    assert_eq!(from_exports["rows"], from_folders["rows"]);
+    assert_eq!(from_exports["verdict"], from_folders["verdict"]);
+    // Inputs that are neither an export nor an analysis folder.
+    let empty = d.path().join("empty_dir");
+    std::fs::create_dir(&empty).unwrap();
+    let a_ = bin().arg("diff").arg(&empty).arg(&a).arg("-o").arg(d.path().join("x")).assert().code(1);
+    let err = String::from_utf8_lossy(&a_.get_output().stderr).into_owned();
+    assert!(err.contains("empty_dir") && err.contains("tables.json"), "{err}");
+    let a_ = bin().arg("diff").arg(&a).arg(d.path().join("missing.sqlite")).arg("-o").arg(d.path().join("y")).assert().code(1);
+    assert!(String::from_utf8_lossy(&a_.get_output().stderr).contains("missing.sqlite"));
+    assert!(!d.path().join("y").exists(), "no folder left behind by a failed diff");
+    bin().arg("diff").arg(&a).arg(&a).arg("--gate=-1").assert().code(1).stderr(predicate::str::contains("--gate"));
+}

@@ -18,10 +18,12 @@
 //!   `schema::tables`, one module per table);
 //! - [`pipeline`]: reading and attribution interleaved for large exports;
 //! - [`mod@write`]: the tables as CSV, Parquet and `tables.json`, from the registry;
-//! - this facade: [`analyze_file`], [`analyze_attributed`], [`analyze_ncu`].
+//! - this facade: [`analyze_file`], [`analyze_attributed`], [`analyze_ncu`]; and [`diff`], which compares the
+//!   tables of two analyses.
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod diff;
 pub mod error;
 pub mod fsutil;
 pub mod model;

@@ -10,10 +10,12 @@
 //! | `manifest.json` | [`manifest::Manifest`] | capture | reports |
 //! | `tables.json` | [`tables::Tables`] | analyze | reports |
 //! | `<table>.csv`, `<table>.parquet` | one row type per table, listed in [`table::visit`] | analyze | users' scripts |
+//! | `diff.json`, `diff.csv` | [`diff::DiffReport`], [`diff::DiffRow`] | diff | reports, CI jobs |
 //!
 //! NVTX range and phase names shared by the capture and the analyses are in [`phase`].
 #![deny(missing_docs)]
 
+pub mod diff;
 pub mod io;
 pub mod manifest;
 pub mod phase;

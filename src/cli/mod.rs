@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod capture;
+pub mod diff;
 pub mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -44,6 +45,12 @@ pub enum Command {
     /// Writes everything into results/<run-id>/ with a manifest.json rewritten after every step. Missing
     /// profilers are reported at the start and skipped; the sweeps always run.
     Capture(CaptureArgs),
+    /// Compare two captures (exports, .nsys-rep or analysis folders) per kernel, class, phase and step, with a
+    /// comparability check and a verdict; `--gate PCT` makes the exit code fail a CI job on a slowdown.
+    ///
+    /// Writes diff.md, diff.csv and diff.json. Exit codes with --gate: 0 not slower by more than PCT, 3 slower,
+    /// 4 incomparable.
+    Diff(diff::DiffArgs),
     /// Benchmarks: build large exports by tiling a real one, and time the analysis against the bare scan.
     #[command(subcommand)]
     Bench(BenchCommand),

@@ -114,6 +114,11 @@ pub fn csv_rows(p: &Path) -> Vec<BTreeMap<String, String>> {
     r.records().map(|x| h.iter().zip(x.expect("a CSV row").iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()).collect()
 }
 
+/// A JSON file, parsed.
+pub fn json_file(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 /// The tables as JSON without the input's path (`info.file`), to compare two analyses of one export.
 pub fn json(t: &schema::Tables) -> serde_json::Value {
     let mut v = serde_json::to_value(t).expect("tables serialize");
