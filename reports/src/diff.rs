@@ -64,7 +64,7 @@ pub fn render_diff(r: &DiffReport) -> String {
     let _ = writeln!(out, "**{}**\n", escape_cell(&r.verdict_line, 600));
     let _ = writeln!(out, "- **A:** `{}`\n- **B:** `{}`\n- **Kernels matched by:** {}\n", escape_cell(&r.a, 300).replace('`', "'"), escape_cell(&r.b, 300).replace('`', "'"), r.matched_by);
     let _ = writeln!(out, "## Comparability\n");
-    let body: Vec<Vec<String>> = r.checks.iter().map(|c| vec![c.name.clone(), format!("**{}**", c.status), escape_cell(&c.detail, 400)]).collect();
+    let body: Vec<Vec<String>> = r.checks.iter().map(|c| vec![escape_cell(&c.name, 40), format!("**{}**", c.status), escape_cell(&c.detail, 400)]).collect();
     table(&mut out, &["Check", "Status", "Detail"], &[false, false, false], &body);
     let h = &r.headline;
     let _ = writeln!(
