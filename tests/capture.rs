@@ -431,7 +431,7 @@ fn interrupted_capture_resumes() {
     assert_eq!(step(&m, "batch_sweep")["status"], "pending");
     let before = std::fs::read_to_string(&csv).unwrap();
     let finished = before.lines().count() - 1;
-    assert!(finished >= 2 && finished < 12, "{finished}");
+    assert!((2..12).contains(&finished), "{finished}");
     bin().args(["capture", "--resume"]).arg(&dir).assert().success();
     let after = std::fs::read_to_string(&csv).unwrap();
     assert!(after.starts_with(&before), "finished rows are kept as they were");

@@ -193,12 +193,16 @@ impl CaptureConfig {
     }
 }
 
+/// The analysis a capture runs on each profiled point: (export, ncu report if any, output folder) → a one-line
+/// summary, or the error in words.
+pub type AnalyzeHook = dyn Fn(&Path, Option<&Path>, &Path) -> std::result::Result<String, String>;
+
 /// Runs every step of `cfg`. `analyze` turns an nsys SQLite export (and the point's `.ncu-rep`, when ncu ran)
 /// into tables in a folder (the `analyze` stage, supplied by the caller) and returns a one-line summary.
 pub fn run_capture(
     cfg: &CaptureConfig,
     stop: &AtomicBool,
-    analyze: &dyn Fn(&Path, Option<&Path>, &Path) -> std::result::Result<String, String>,
+    analyze: &AnalyzeHook,
 ) -> Result<(PathBuf, Manifest)> {
     let dir = cfg.run_dir();
     claim_run_dir(&dir, cfg.resume, cfg.force)?;

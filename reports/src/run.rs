@@ -197,7 +197,8 @@ pub fn comparison_markdown(run: &Path, points: &[String]) -> Result<String> {
         p.t.step_summary.iter().find(|r| r.phase == phase && (r.point == p.label || r.point.is_empty()))
     }
     let step_cell = |phase: &'static str, f: fn(&schema::tables::StepSummaryRow) -> String| move |p: &P| step(p, phase).map(f).unwrap_or_else(|| "–".into());
-    let rows: Vec<(&str, Box<dyn Fn(&P) -> String>)> = vec![
+    type Cell<'a> = Box<dyn Fn(&P) -> String + 'a>;
+    let rows: Vec<(&str, Cell)> = vec![
         ("prefill step wall time (median)", Box::new(step_cell(PREFILL, |r| fmt_ns(r.wall_p50_ns as f64)))),
         ("decode step wall time (median)", Box::new(step_cell(DECODE, |r| fmt_ns(r.wall_p50_ns as f64)))),
         ("decode step: GPU busy / idle / host-only", Box::new(step_cell(DECODE, |r| format!("{} / {} / {}", fmt_pct(r.gpu_busy_pct), fmt_pct(r.gpu_idle_pct), fmt_pct(r.host_only_pct))))),

@@ -345,7 +345,8 @@ pub fn validate_run(run: &RunArgs, seqs: &[u32], batches: &[u32], max_pos: usize
     if run.gen_tokens == 0 {
         anyhow::bail!("--gen-tokens must be at least 1 (decode is half of what is measured)");
     }
-    if !(run.collapse_factor > 1.0) {
+    // (NaN is refused too.)
+    if run.collapse_factor.partial_cmp(&1.0) != Some(std::cmp::Ordering::Greater) {
         anyhow::bail!("--collapse-factor must be greater than 1");
     }
     let longest = *seqs.iter().max().unwrap() as usize + run.gen_tokens as usize;

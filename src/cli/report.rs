@@ -39,7 +39,7 @@ impl ReportArgs {
     /// Checks the budget and the folder (it exists, and is a run folder or an analysis folder).
     pub fn into_config(self) -> anyhow::Result<ReportConfig> {
         if let Some(b) = self.latency_budget {
-            if !(b > 0.0) {
+            if b.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 anyhow::bail!("--latency-budget must be a positive number of milliseconds");
             }
         }
