@@ -54,8 +54,9 @@ pub struct Options {
     /// NVTX range names that mark phases; kernels are assigned to the innermost enclosing phase range.
     /// Default is `["prefill", "decode"]`.
     pub phases: Vec<String>,
-    /// What the model config predicts (from a capture's sweep CSV), for `traffic.csv`. Default is none.
-    pub model: Option<passes::traffic::ModelBytes>,
+    /// What the model config predicts for each configuration the trace ran (from a capture's sweep CSV), for
+    /// `traffic.csv` and the steps' HBM floor. Default is none.
+    pub models: Vec<passes::traffic::ModelBytes>,
     /// How the export is read (see [`read::directio`]); the tables do not depend on it. Default is
     /// [`ReadMode::Auto`](read::directio::ReadMode::Auto).
     pub io: read::directio::ReadMode,
@@ -72,7 +73,7 @@ impl Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), model: None, io: Default::default(), step_pattern: Default::default() }
+        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), models: Vec::new(), io: Default::default(), step_pattern: Default::default() }
     }
 }
 
@@ -107,7 +108,7 @@ pub fn analyze_attributed(
     let n_kernels = trace.kernels.len();
     let ((kernels, classes, memory, traffic, summary), (nvtx_ranges, (timeline, gaps))) = std::thread::scope(|s| {
         let h = s.spawn(|| (nvtx::range_table(attr), timeline::timeline_tables(trace, attr)));
-        let traffic = if trace.n_ops() > 0 { traffic::traffic_table(trace, attr, &ncu_rows, opts.model) } else { Vec::new() };
+        let traffic = if trace.n_ops() > 0 { traffic::traffic_table(trace, attr, &ncu_rows, &opts.models) } else { Vec::new() };
         let summary = summary::summary(trace, attr);
         let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace), traffic, summary);
         (here, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
@@ -118,7 +119,7 @@ pub fn analyze_attributed(
         .map(|g| g * 1e9)
         .next()
         .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0));
-    let (steps, step_summary) = steps::step_tables(trace, attr, &opts.phases, opts.model, peak_bps, &ncu_phases);
+    let (steps, step_summary) = steps::step_tables(trace, attr, &opts.phases, &opts.models, peak_bps, &ncu_phases);
     let mut info = trace.info.clone();
     let missing = n_kernels as u64 - summary.kernels_with_launch;
     if missing > 0 && trace.api_rows > 0 {

@@ -380,7 +380,7 @@ fn summary_skips_warmups_and_keeps_points_apart() {
         row("s256_b1", "rep_0", "decode", 7),
     ];
     let phases = vec!["prefill".to_string(), "decode".to_string()];
-    let s: Vec<StepSummaryRow> = latency_anatomy_analyze::passes::steps::summarize(&rows, &phases, None, None, &[]);
+    let s: Vec<StepSummaryRow> = latency_anatomy_analyze::passes::steps::summarize(&rows, &phases, &[], None, &[]);
     let keys: Vec<(&str, &str, u64, i64)> = s.iter().map(|r| (r.point.as_str(), r.phase.as_str(), r.steps, r.wall_p50_ns)).collect();
     assert_eq!(keys, [("s128_b1", "prefill", 1, 50), ("s128_b1", "decode", 3, 20), ("s256_b1", "decode", 1, 7)]);
     assert_eq!(s[1].wall_p90_ns, 30);
@@ -446,7 +446,7 @@ fn constructed_steps_say_where_the_time_went() {
 #[test]
 fn the_hbm_floor_decides_a_gpu_bound_step() {
     let mut o = Options::default();
-    o.model = Some(model());
+    o.models = vec![model()];
     let (_d, t) = fixture(&o);
     let sum = |point: &str, phase: &str| t.step_summary.iter().find(|r| r.point == point && r.phase == phase).unwrap();
     // Prefill: 8 MB of weights + 16 tokens × 1,000 B of KV written = 8,016,000 B; at 10¹² B/s, 8,016 ns.

@@ -215,8 +215,8 @@ fn traffic_per_phase() {
     )
     .unwrap();
     let mut opts = Options::default();
-    opts.model = latency_anatomy_analyze::passes::traffic::ModelBytes::beside(&p);
-    assert!(opts.model.is_some());
+    opts.models = latency_anatomy_analyze::passes::traffic::ModelBytes::beside(&p);
+    assert_eq!(opts.models.len(), 1);
     let t = analyze_file(&p, &opts).unwrap();
     let row = |ph: &str| t.traffic.iter().find(|r| r.phase == ph).unwrap();
     // prefill: kernels K1 + K2 = 600 ns; predicted 1000 + 4 × 10 = 1040 B → 1.04 ns at 1000 GB/s

@@ -73,6 +73,16 @@ impl SweepRow {
     }
 }
 
+/// Every row of a sweep CSV; the error names the file, or the file and line of a row that cannot be read.
+pub fn read_rows(path: &Path) -> Result<Vec<SweepRow>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, row) in r.deserialize::<SweepRow>().enumerate() {
+        out.push(row.map_err(|e| format!("{}:{}: {e}", path.display(), i + 2))?);
+    }
+    Ok(out)
+}
+
 /// The first row of a sweep CSV (a profiled point's CSV has one row); `None` when the file is missing or its
 /// first row cannot be read as a sweep row.
 pub fn first_row(path: &Path) -> Option<SweepRow> {

@@ -97,11 +97,9 @@ impl AnalyzeArgs {
         options.phases = phases;
         options.io = self.io.mode();
         options.step_pattern = schema::phase::StepPattern::new(&self.step_pattern).map_err(|e| anyhow::anyhow!("--step-pattern: {e}"))?;
-        options.model = match &self.sweep_csv {
-            Some(p) => Some(
-                ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)
-                    .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,
-            ),
+        options.models = match &self.sweep_csv {
+            Some(p) => ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)
+                .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,
             None => ::analyze::passes::traffic::ModelBytes::beside(&self.input),
         };
         let mut formats: Vec<::analyze::Format> = self

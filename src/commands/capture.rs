@@ -25,7 +25,7 @@ pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
     install_stop_handler();
     let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
         let mut opts = ::analyze::Options::default();
-        opts.model = ::analyze::passes::traffic::ModelBytes::beside(sqlite);
+        opts.models = ::analyze::passes::traffic::ModelBytes::beside(sqlite);
         let (trace, attr) = ::analyze::pipeline::load_attributed(sqlite, &opts.marks()).map_err(|e| e.to_string())?;
         let ncu_file = match ncu {
             Some(p) => Some(::analyze::read::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),

@@ -50,12 +50,12 @@ pub fn step_tables(
     trace: &Trace,
     attr: &Attribution,
     phases: &[String],
-    model: Option<ModelBytes>,
+    models: &[ModelBytes],
     peak_bps: Option<f64>,
     ncu_phases: &[PhaseBoundRow],
 ) -> (Vec<StepRow>, Vec<StepSummaryRow>) {
     let rows = step_rows(trace, attr);
-    let summary = summarize(&rows, phases, model, peak_bps, ncu_phases);
+    let summary = summarize(&rows, phases, models, peak_bps, ncu_phases);
     (rows, summary)
 }
 
@@ -318,13 +318,19 @@ pub fn verdict(v: &VerdictIn) -> (&'static str, String) {
     )
 }
 
-/// Predicted DRAM bytes of one step of `phase` at `point` from the model config: a prefill reads the weights
-/// and writes the prompt's KV cache; a decode step (mean over the run's steps) reads the weights and the KV
-/// cache so far. `None` for other phases, or when the config is for another point.
-pub fn predicted_step_bytes(m: &ModelBytes, point: &str, phase: &str) -> Option<f64> {
-    if !point.is_empty() && point != schema::phase::point_label(m.seq_len as u32, m.batch as u32) {
-        return None;
+/// The configuration of `point` among `models`: the one with its label, or the only one for steps in no point.
+pub fn model_for<'m>(models: &'m [ModelBytes], point: &str) -> Option<&'m ModelBytes> {
+    match point {
+        "" if models.len() == 1 => models.first(),
+        "" => None,
+        p => models.iter().find(|m| m.label() == p),
     }
+}
+
+/// Predicted DRAM bytes of one step of `phase` from the model config: a prefill reads the weights and writes
+/// the prompt's KV cache; a decode step (mean over the run's steps) reads the weights and the KV cache so far.
+/// `None` for other phases.
+pub fn predicted_step_bytes(m: &ModelBytes, phase: &str) -> Option<f64> {
     if m.runs <= 0.0 {
         return None;
     }
@@ -337,7 +343,7 @@ pub fn predicted_step_bytes(m: &ModelBytes, point: &str, phase: &str) -> Option<
 
 /// `step_summary.csv` from the step rows: measured steps grouped by (point, phase), points in order of their
 /// first step, phases in `phase_order`.
-pub fn summarize(rows: &[StepRow], phase_order: &[String], model: Option<ModelBytes>, peak_bps: Option<f64>, ncu_phases: &[PhaseBoundRow]) -> Vec<StepSummaryRow> {
+pub fn summarize(rows: &[StepRow], phase_order: &[String], models: &[ModelBytes], peak_bps: Option<f64>, ncu_phases: &[PhaseBoundRow]) -> Vec<StepSummaryRow> {
     let mut point_first: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
         point_first.entry(&r.point).or_insert(i);
@@ -383,7 +389,7 @@ pub fn summarize(rows: &[StepRow], phase_order: &[String], model: Option<ModelBy
             }
             let cls = |k: KernelClass| mean(by_class[class_index(k)]);
             let top = (0..N_CLASSES).filter(|&c| by_class[c] > 0).max_by_key(|&c| (by_class[c], std::cmp::Reverse(c)));
-            let predicted = model.and_then(|m| predicted_step_bytes(&m, &point, &phase)).map(|b| b.round() as i64);
+            let predicted = model_for(models, &point).and_then(|m| predicted_step_bytes(m, &phase)).map(|b| b.round() as i64);
             let floor = predicted.zip(peak_bps).map(|(b, bps)| (b as f64 / bps * 1e9).round() as i64).filter(|&f| f > 0);
             let wall_p50 = nearest_rank(&walls, 50.0);
             let vin = VerdictIn {

@@ -34,10 +34,17 @@ pub struct ModelBytes {
 }
 
 impl ModelBytes {
-    /// Reads the first row of a sweep CSV written by `latency-anatomy sweep` ([`schema::SweepRow`]); `None` when
-    /// the file is missing or unreadable, or its row lacks a figure the prediction needs.
-    pub fn from_sweep_csv(path: &Path) -> Option<ModelBytes> {
-        let row = schema::sweep::first_row(path)?;
+    /// Every configuration of a sweep CSV written by `latency-anatomy sweep` ([`schema::SweepRow`]) that has the
+    /// figures the prediction needs (a profiled point's CSV has one row, a profiled regime's one per point);
+    /// `None` when the file is missing or unreadable, or no row has them.
+    pub fn from_sweep_csv(path: &Path) -> Option<Vec<ModelBytes>> {
+        let rows = schema::sweep::read_rows(path).ok()?;
+        let v: Vec<ModelBytes> = rows.iter().filter_map(ModelBytes::from_row).collect();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// What one sweep row predicts (`None` when it lacks a figure the prediction needs).
+    pub fn from_row(row: &schema::SweepRow) -> Option<ModelBytes> {
         let (seq, batch, gen) = (f64::from(row.seq_len), f64::from(row.batch), f64::from(row.gen_tokens?));
         let kv_mb = row.kv_cache_mb?;
         Some(ModelBytes {
@@ -50,10 +57,15 @@ impl ModelBytes {
         })
     }
 
-    /// The sweep CSV a capture writes beside a profiled point's export (`nsys/s128_b32.csv` for
-    /// `nsys/s128_b32.sqlite` or `.nsys-rep`), when there is one.
-    pub fn beside(export: &Path) -> Option<ModelBytes> {
-        ModelBytes::from_sweep_csv(&export.with_extension("csv"))
+    /// The sweep CSV a capture writes beside a profiled export (`nsys/s128_b32.csv` for `nsys/s128_b32.sqlite`
+    /// or `.nsys-rep`, `nsys/seq_sweep.csv` for a profiled regime): its configurations, none when there is none.
+    pub fn beside(export: &Path) -> Vec<ModelBytes> {
+        ModelBytes::from_sweep_csv(&export.with_extension("csv")).unwrap_or_default()
+    }
+
+    /// The sweep point this configuration is (`s128_b32`).
+    pub fn label(&self) -> String {
+        schema::phase::point_label(self.seq_len as u32, self.batch as u32)
     }
 
     /// Predicted DRAM bytes of all runs' prefills: weights once + writing the prompt's KV cache.
@@ -71,12 +83,13 @@ impl ModelBytes {
 }
 
 
-/// Builds `traffic.csv` rows for the ops' phases (from `attr`).
+/// Builds `traffic.csv` rows for the ops' phases (from `attr`); `models`: the configurations the trace ran (their
+/// predicted bytes add up).
 pub fn traffic_table(
     trace: &Trace,
     attr: &Attribution,
     ncu: &[NcuKernelRow],
-    model: Option<ModelBytes>,
+    models: &[ModelBytes],
 ) -> Vec<TrafficRow> {
     let peak_bps = ncu
         .iter()
@@ -136,11 +149,12 @@ pub fn traffic_table(
     let have_ncu = !ncu.is_empty();
     acc.into_iter()
         .map(|(phase, a)| {
-            let predicted = model.and_then(|m| match phase.as_str() {
-                schema::phase::PREFILL => Some(m.prefill_bytes()),
-                schema::phase::DECODE => Some(m.decode_bytes()),
+            let predicted = match phase.as_str() {
+                _ if models.is_empty() => None,
+                schema::phase::PREFILL => Some(models.iter().map(ModelBytes::prefill_bytes).sum()),
+                schema::phase::DECODE => Some(models.iter().map(ModelBytes::decode_bytes).sum()),
                 _ => None,
-            });
+            };
             let min_ns = predicted.filter(|_| peak_bps > 0.0).map(|b| b / peak_bps * 1e9);
             TrafficRow {
                 kernel_ns: a.kernel_ns,
