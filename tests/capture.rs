@@ -187,6 +187,39 @@ fn tiny_cpu_capture_with_real_nsys() {
         let q = format!("SELECT sum(end - start) FROM r WHERE name = '{phase}'");
         assert_eq!(delta("phase", &format!("{phase} wall")), nvtx(&pb, &q) - nvtx(&pa, &q), "{phase}");
     }
+    // The whole regimes profiled (the default): every point of each in points.csv, its median prefill step the
+    // nearest-rank median of the measured prefill ranges inside the point's range (SQL over the regime's export),
+    // the unprofiled sweep's median beside it, and no GPU claims.
+    for (regime, labels) in [("seq_sweep", ["s32_b1", "s64_b1"]), ("batch_sweep", ["s32_b1", "s32_b2"])] {
+        for s in ["nsys", "nsys_export", "analyze"] {
+            assert_eq!(step(&m, &format!("{s}_{regime}"))["status"], "ok", "{s}_{regime}");
+        }
+        let export = dir.join(format!("nsys/{regime}.sqlite"));
+        let points = csv_rows(&dir.join(format!("analysis/{regime}/points.csv")));
+        let keys: Vec<(String, String)> = points.iter().map(|r| (r["point"].clone(), r["phase"].clone())).collect();
+        let want: Vec<(String, String)> = labels.iter().flat_map(|l| [(l.to_string(), "prefill".to_string()), (l.to_string(), "decode".to_string())]).collect();
+        assert_eq!(keys, want, "{regime}");
+        let unprofiled = csv_rows(&dir.join(format!("{regime}.csv")));
+        for l in labels {
+            let q = format!(
+                "WITH r AS (SELECT coalesce(e.text, s.value) AS name, e.start, e.end FROM NVTX_EVENTS e LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59)
+                 SELECT x.end - x.start FROM r x, (SELECT start ps, end pe FROM r WHERE name = '{l}') pt
+                 WHERE x.name = 'prefill' AND x.start >= pt.ps AND x.end <= pt.pe
+                   AND NOT EXISTS (SELECT 1 FROM r w WHERE w.name LIKE 'warmup%' AND x.start >= w.start AND x.end <= w.end) ORDER BY 1"
+            );
+            let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", export.display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+            let walls: Vec<i64> = c.prepare(&q).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+            assert_eq!(walls.len(), 3, "{regime} {l}: 3 measured prefills");
+            let row = points.iter().find(|r| r["point"] == l && r["phase"] == "prefill").unwrap();
+            assert_eq!(row["wall_p50_ns"].parse::<i64>().unwrap(), walls[1], "{regime} {l}");
+            let u = unprofiled.iter().find(|r| l == format!("s{}_b{}", r["seq_len"], r["batch"])).unwrap();
+            assert_eq!(row["unprofiled_p50_ns"].parse::<i64>().unwrap(), (u["prefill_p50_ms"].parse::<f64>().unwrap() * 1e6).round() as i64);
+            assert!(row["profiled_over_unprofiled"].parse::<f64>().unwrap() > 0.0);
+            assert_eq!((row["bound"].as_str(), row["gpu_busy_pct"].as_str()), ("unknown", "0.0"));
+        }
+    }
+    let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
+    assert!(index.contains("(analysis/seq_sweep/report.md)") && !std::fs::read_to_string(dir.join("comparison.md")).unwrap().contains("seq_sweep"));
     let comparison = std::fs::read_to_string(dir.join("comparison.md")).unwrap();
     assert!(comparison.contains("| decode step wall time (median) |") && comparison.contains("| decode bound | unknown | unknown |"), "{comparison}");
     // The run's reports are rendered at the end of the capture, and again by `report` from the files alone.
@@ -307,7 +340,20 @@ fn dry_run_prints_argv_and_missing_tools_are_named() {
     assert!(stdout.contains("--seq 128 --batch-sizes 1,2,4,8,16,32,64 "), "{stdout}");
     assert!(stdout.contains("# nsys skipped for s128_b32"), "{stdout}");
     assert!(stdout.contains("# ncu skipped for s4096_b1"), "{stdout}");
+    assert!(stdout.contains("# nsys skipped for the seq_sweep regime") && stdout.contains("# nsys skipped for the batch_sweep regime"), "{stdout}");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "a dry run writes nothing");
+    // With nsys (a fake one: nothing runs in a dry run), each regime is profiled whole, unless told not to.
+    let nsys = fake_tool(tmp.path(), "nsys", "exit 0");
+    let plan = |extra: &[&str]| {
+        let out = bin().args(["capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--dry-run", "--no-ncu", "--nsys"]).arg(&nsys).args(extra).arg("--results").arg(tmp.path().join("r")).assert().success();
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let with = plan(&[]);
+    assert!(with.contains("--output ") && with.contains("nsys/seq_sweep ") && with.contains("--seq 128,256,512,1024,2048,3072,4096 --batch-sizes 1 "), "{with}");
+    assert!(with.contains("nsys/batch_sweep.sqlite") && with.contains("analysis/batch_sweep"), "{with}");
+    assert_eq!(plan(&["--profile-sweeps"]), with);
+    let without = plan(&["--no-profile-sweeps"]);
+    assert!(!without.contains("seq_sweep.nsys-rep") && !without.contains("nsys/seq_sweep") && without.contains("nsys/s128_b32"), "{without}");
 }
 
 #[test]

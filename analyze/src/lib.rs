@@ -60,6 +60,9 @@ pub struct Options {
     /// How the export is read (see [`read::directio`]); the tables do not depend on it. Default is
     /// [`ReadMode::Auto`](read::directio::ReadMode::Auto).
     pub io: read::directio::ReadMode,
+    /// Rows of the unprofiled sweep (the capture's `seq_sweep.csv`, `batch_sweep.csv`), for `points.csv`'s
+    /// overhead ratio. Default is none.
+    pub unprofiled: Vec<schema::SweepRow>,
     /// Glob naming the step ranges of `steps.csv` (see [`schema::phase::StepPattern`]). Default `step_*`.
     pub step_pattern: schema::phase::StepPattern,
 }
@@ -73,7 +76,7 @@ impl Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), models: Vec::new(), io: Default::default(), step_pattern: Default::default() }
+        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), models: Vec::new(), unprofiled: Vec::new(), io: Default::default(), step_pattern: Default::default() }
     }
 }
 
@@ -120,6 +123,7 @@ pub fn analyze_attributed(
         .next()
         .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0));
     let (steps, step_summary) = steps::step_tables(trace, attr, &opts.phases, &opts.models, peak_bps, &ncu_phases);
+    let points = passes::points::point_rows(&steps, &step_summary, &opts.unprofiled);
     let mut info = trace.info.clone();
     let missing = n_kernels as u64 - summary.kernels_with_launch;
     if missing > 0 && trace.api_rows > 0 {
@@ -127,7 +131,7 @@ pub fn analyze_attributed(
             "{missing} of {n_kernels} kernel(s) have no matching CUDA API call (same correlationId and process); they count in every table but cannot be attributed to NVTX ranges"
         ));
     }
-    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: tables::INPUT_NSYS.into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, traffic, steps, step_summary, ..Default::default() };
+    let mut t = Tables { schema: tables::TABLES_SCHEMA, input_kind: tables::INPUT_NSYS.into(), info, summary, kernels, nvtx_ranges, classes, memory, timeline, gaps, traffic, steps, step_summary, points, ..Default::default() };
     if let Some((_, file)) = ncu {
         set_session_info(&mut t.info, file);
         t.ncu_phases = ncu_phases;

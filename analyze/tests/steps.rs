@@ -104,6 +104,7 @@ fn brute_steps(t: &Trace, phases: &[String], pattern: &StepPattern) -> Vec<StepR
             gpu_overhang_ns: window - inside_ns,
             kernels: ops.iter().filter(|&&op| t.op(op).is_kernel).count() as u64,
             memops: ops.iter().filter(|&&op| !t.op(op).is_kernel).count() as u64,
+            copy_bytes: ops.iter().filter(|&&op| !t.op(op).is_kernel).map(|&op| t.memops[t.op(op).index].bytes).sum(),
             launch_calls: calls.len() as u64,
             graph_launches: graph,
             graph_kernels: ops
@@ -496,4 +497,32 @@ fn a_never_closed_step_out_of_order() {
     let last: i64 = c.query_row("SELECT max(max(start), max(coalesce(end, start))) FROM NVTX_EVENTS", [], |r| r.get(0)).unwrap();
     let s = t.steps.iter().find(|r| r.step == "step_9").expect("the open step");
     assert_eq!((s.cpu_start_ns, s.cpu_end_ns, s.kernels, s.gpu_busy_ns), (13_000, last, 1, 1_000));
+}
+
+/// `points.csv` from the fixture's three points, with an unprofiled sweep for two of them.
+#[test]
+fn points_per_step_and_per_token_beside_the_unprofiled_sweep() {
+    let mut o = Options::default();
+    o.unprofiled = vec![
+        schema::SweepRow { seq_len: 16, batch: 1, prefill_p50_ms: Some(0.008), decode_p50_ms_per_tok: Some(0.016), ..Default::default() },
+        schema::SweepRow { seq_len: 8, batch: 2, decode_p50_ms_per_tok: Some(0.002), flag: "oom".into(), ..Default::default() },
+    ];
+    let (_d, t) = fixture(&o);
+    let keys: Vec<(&str, u32, u32, &str)> = t.points.iter().map(|r| (r.point.as_str(), r.seq_len, r.batch, r.phase.as_str())).collect();
+    assert_eq!(keys, [("s8_b2", 8, 2, "decode"), ("s16_b1", 16, 1, "prefill"), ("s16_b1", 16, 1, "decode"), ("s32_b1", 32, 1, "decode")], "by prompt length, then batch");
+    let p = &t.points[1];
+    // The prefill step: 10,000 ns wall for 16 prompt tokens; 9,000 ns busy.
+    assert_eq!((p.tokens_per_step, p.wall_p50_ns, p.wall_ns_per_token, p.gpu_busy_ns_per_token), (16, 10_000, Some(625.0), Some(562.5)));
+    assert_eq!((p.unprofiled_p50_ns, p.profiled_over_unprofiled), (Some(8_000), Some(1.25)));
+    let d = &t.points[2];
+    assert_eq!((d.tokens_per_step, d.wall_ns_per_token, d.unprofiled_p50_ns, d.profiled_over_unprofiled), (1, Some(20_000.0), Some(16_000), Some(1.25)));
+    // T2's step: 2 sequences decode 1 token each; its memcpy moved 1,000 bytes; the unprofiled row is flagged (oom).
+    let t2 = &t.points[0];
+    assert_eq!((t2.tokens_per_step, t2.wall_ns_per_token, t2.copy_bytes_per_step, t2.busy_memory_ns), (2, Some(2_000.0), 1_000.0, 500.0));
+    assert_eq!(t2.unprofiled_p50_ns, None);
+    // The rows carry the step summary's figures.
+    for r in &t.points {
+        let s = t.step_summary.iter().find(|s| s.point == r.point && s.phase == r.phase).unwrap();
+        assert_eq!((r.steps, r.wall_p50_ns, r.gpu_busy_pct, &r.bound), (s.steps, s.wall_p50_ns, s.gpu_busy_pct, &s.bound));
+    }
 }

@@ -21,6 +21,7 @@ use crate::model::{Dtype, ModelSpec};
 use crate::plan::{Regime, SweepPoint};
 use crate::profiler::{self, Argv, NcuOptions};
 use crate::sweep::{run_sweep, DeviceKind, SweepConfig};
+use schema::sweep::REGIMES;
 
 /// What nsys prints when it cannot reach its daemon, a transient failure of a loaded machine.
 const NSYS_TRANSIENT: &str = "Local Endpoint is not available";
@@ -53,6 +54,9 @@ pub struct CaptureConfig {
     pub batch_regime: Regime,
     /// Points profiled with nsys and ncu.
     pub canonical: Vec<SweepPoint>,
+    /// Also profile each regime's whole sweep under nsys (`nsys/seq_sweep.*`, `nsys/batch_sweep.*`) and analyze
+    /// it point by point.
+    pub profile_sweeps: bool,
     /// Decode steps per run.
     pub gen_tokens: u32,
     /// Warmup runs per configuration.
@@ -189,6 +193,20 @@ impl CaptureConfig {
                 ));
             }
         }
+        if self.profile_sweeps {
+            for (name, regime) in [(REGIMES[0], &self.seq_regime), (REGIMES[1], &self.batch_regime)] {
+                match &self.nsys {
+                    Tool::Use(nsys) => {
+                        let out = dir.join("nsys").join(name);
+                        let child = self.sweep_argv(&regime.points(), &out.with_extension("csv"), self.warmup, self.reps);
+                        lines.push(profiler::nsys_profile(nsys, &out, self.device != DeviceKind::Cpu, &child).shell_line());
+                        lines.push(profiler::nsys_export(nsys, &out.with_extension("nsys-rep"), &out.with_extension("sqlite")).shell_line());
+                        lines.push(format!("# in-process: latency-anatomy analyze {} --out {}", out.with_extension("sqlite").display(), dir.join("analysis").join(name).display()));
+                    }
+                    Tool::Skip(why) => lines.push(format!("# nsys skipped for the {name} regime: {why}")),
+                }
+            }
+        }
         lines
     }
 }
@@ -218,6 +236,13 @@ pub fn run_capture(
         let l = p.label();
         for s in ["nsys", "nsys_export", "ncu", "analyze"] {
             steps.push(Step::new(format!("{s}_{l}")));
+        }
+    }
+    if cfg.profile_sweeps {
+        for r in REGIMES {
+            for s in ["nsys", "nsys_export", "analyze"] {
+                steps.push(Step::new(format!("{s}_{r}")));
+            }
         }
     }
     let previous = if cfg.resume { Some(Manifest::load(&dir)?) } else { None };
@@ -317,8 +342,6 @@ pub fn run_capture(
     // 3: profilers on the canonical points.
     for p in &cfg.canonical {
         let label = p.label();
-        let nsys_dir = dir.join("nsys");
-        let base = nsys_dir.join(&label);
         match &cfg.nsys {
             Tool::Skip(why) => {
                 for s in ["nsys", "nsys_export"] {
@@ -326,53 +349,7 @@ pub fn run_capture(
                 }
             }
             Tool::Use(_) if done(&m, &format!("nsys_export_{label}")) => eprintln!("== nsys_{label}: done in the earlier run"),
-            Tool::Use(nsys) => {
-                std::fs::create_dir_all(&nsys_dir).map_err(|e| CaptureError::io(&nsys_dir, e))?;
-                let child = cfg.sweep_argv(&[*p], &base.with_extension("csv"), cfg.warmup, cfg.reps);
-                let argv = profiler::nsys_profile(nsys, &base, cfg.device != DeviceKind::Cpu, &child);
-                let name = format!("nsys_{label}");
-                let rep = base.with_extension("nsys-rep");
-                let mut ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
-                // nsys sometimes fails to reach its own daemon on a loaded machine ("Local Endpoint is not
-                // available"): a transient failure, tried once more, and said so.
-                if !ok && step_mut(&mut m, &name).message.contains(NSYS_TRANSIENT) {
-                    eprintln!("   {name}: nsys could not reach its daemon; trying once more");
-                    ok = external(&mut m, &dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
-                    let s = step_mut(&mut m, &name);
-                    s.message = format!("second try (the first failed with \"{NSYS_TRANSIENT}\"){}{}", if s.message.is_empty() { "" } else { "; " }, s.message);
-                }
-                if ok && !rep.is_file() {
-                    // Some installs cannot find the importer and leave a .qdstrm: import it ourselves.
-                    let qd = base.with_extension("qdstrm");
-                    let msg = match (qd.is_file(), profiler::find_qdstrm_importer(nsys)) {
-                        (true, Some(imp)) => {
-                            let r = profiler::run(&profiler::qdstrm_import(&imp, &qd), &base.with_extension("import.log"), &base.with_extension("import.err.log"), cfg.timeout)
-                                .map_err(|e| CaptureError::io(&imp, e))?;
-                            if r.ok() && rep.is_file() { format!("imported the left-over .qdstrm with {}", imp.display()) } else { format!("QdstrmImporter failed: {}", r.stderr_tail) }
-                        }
-                        (true, None) => "nsys left a .qdstrm and QdstrmImporter was not found next to nsys".into(),
-                        (false, _) => "nsys wrote no report".into(),
-                    };
-                    let s = step_mut(&mut m, &name);
-                    s.message = msg;
-                    if !rep.is_file() {
-                        s.status = StepStatus::Failed;
-                    }
-                    m.save(&dir)?;
-                }
-                let s = step_mut(&mut m, &name);
-                s.outputs = [rep.clone(), base.with_extension("csv"), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(&dir, f)).collect();
-                m.save(&dir)?;
-                let sqlite = base.with_extension("sqlite");
-                let export_name = format!("nsys_export_{label}");
-                if rep.is_file() {
-                    let argv = profiler::nsys_export(nsys, &rep, &sqlite);
-                    external(&mut m, &dir, &export_name, &argv, &base.with_extension("export.log"), &base.with_extension("export.err.log"), cfg.timeout, stop)?;
-                    step_mut(&mut m, &export_name).outputs = vec![rel(&dir, &sqlite)];
-                } else {
-                    skip(&mut m, &export_name, "no .nsys-rep to export");
-                }
-            }
+            Tool::Use(nsys) => profile_nsys(cfg, &mut m, &dir, nsys, &label, &[*p], stop)?,
         }
         match &cfg.ncu {
             Tool::Skip(why) => skip(&mut m, &format!("ncu_{label}"), why),
@@ -391,44 +368,122 @@ pub fn run_capture(
                 m.save(&dir)?;
             }
         }
-        // 4: the analysis of this point's export, with its ncu data when there is some.
-        let sqlite = dir.join("nsys").join(&label).with_extension("sqlite");
         let ncu_rep = dir.join("ncu").join(&label).with_extension("ncu-rep");
         let ncu_rep = ncu_rep.is_file().then_some(ncu_rep);
-        let an_name = format!("analyze_{label}");
-        if done(&m, &an_name) {
-            continue;
-        }
-        if sqlite.is_file() {
-            let out = dir.join("analysis").join(&label);
-            let mut argv = vec!["latency-anatomy".into(), "analyze".into(), rel(&dir, &sqlite)];
-            if let Some(n) = &ncu_rep {
-                argv.extend(["--ncu".into(), rel(&dir, n)]);
-            }
-            argv.extend(["--out".into(), rel(&dir, &out)]);
-            begin(&mut m, &dir, &an_name, argv)?;
-            let t = Instant::now();
-            let r = analyze(&sqlite, ncu_rep.as_deref(), &out);
-            let s = step_mut(&mut m, &an_name);
-            s.seconds = t.elapsed().as_secs_f64();
-            match r {
-                Ok(summary) => {
-                    s.status = StepStatus::Ok;
-                    s.message = summary;
-                    s.outputs = vec![rel(&dir, &out)];
+        let finished = done(&m, &format!("analyze_{label}"));
+        analyze_export(cfg, &mut m, &dir, &label, ncu_rep.as_deref(), analyze, finished)?;
+    }
+    // 5: each regime's whole sweep under nsys (apart from the timing runs above, whose latencies stay clean),
+    // analyzed point by point (`points.csv`).
+    if cfg.profile_sweeps {
+        for (name, regime) in [(REGIMES[0], &cfg.seq_regime), (REGIMES[1], &cfg.batch_regime)] {
+            match &cfg.nsys {
+                Tool::Skip(why) => {
+                    for s in ["nsys", "nsys_export"] {
+                        skip(&mut m, &format!("{s}_{name}"), why);
+                    }
                 }
-                Err(e) => {
-                    s.status = StepStatus::Failed;
-                    s.message = e;
-                }
+                Tool::Use(_) if done(&m, &format!("nsys_export_{name}")) => eprintln!("== nsys_{name}: done in the earlier run"),
+                Tool::Use(nsys) => profile_nsys(cfg, &mut m, &dir, nsys, name, &regime.points(), stop)?,
             }
-            m.save(&dir)?;
-        } else {
-            skip(&mut m, &an_name, if matches!(cfg.nsys, Tool::Skip(_)) { "nsys was not run" } else { "no SQLite export to analyze" });
+            let finished = done(&m, &format!("analyze_{name}"));
+            analyze_export(cfg, &mut m, &dir, name, None, analyze, finished)?;
         }
     }
     m.save(&dir)?;
     Ok((dir, m))
+}
+
+/// Profiles the sweep of `points` under nsys into `nsys/<label>.nsys-rep` and exports it to SQLite (steps
+/// `nsys_<label>`, `nsys_export_<label>`).
+#[allow(clippy::too_many_arguments)]
+fn profile_nsys(cfg: &CaptureConfig, m: &mut Manifest, dir: &Path, nsys: &Path, label: &str, points: &[SweepPoint], stop: &AtomicBool) -> Result<()> {
+    let nsys_dir = dir.join("nsys");
+    let base = nsys_dir.join(label);
+    std::fs::create_dir_all(&nsys_dir).map_err(|e| CaptureError::io(&nsys_dir, e))?;
+    let child = cfg.sweep_argv(points, &base.with_extension("csv"), cfg.warmup, cfg.reps);
+    let argv = profiler::nsys_profile(nsys, &base, cfg.device != DeviceKind::Cpu, &child);
+    let name = format!("nsys_{label}");
+    let rep = base.with_extension("nsys-rep");
+    let mut ok = external(m, dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+    // nsys sometimes fails to reach its own daemon on a loaded machine ("Local Endpoint is not
+    // available"): a transient failure, tried once more, and said so.
+    if !ok && step_mut(m, &name).message.contains(NSYS_TRANSIENT) {
+        eprintln!("   {name}: nsys could not reach its daemon; trying once more");
+        ok = external(m, dir, &name, &argv, &base.with_extension("stdout.log"), &base.with_extension("log"), cfg.timeout, stop)?;
+        let s = step_mut(m, &name);
+        s.message = format!("second try (the first failed with \"{NSYS_TRANSIENT}\"){}{}", if s.message.is_empty() { "" } else { "; " }, s.message);
+    }
+    if ok && !rep.is_file() {
+        // Some installs cannot find the importer and leave a .qdstrm: import it ourselves.
+        let qd = base.with_extension("qdstrm");
+        let msg = match (qd.is_file(), profiler::find_qdstrm_importer(nsys)) {
+            (true, Some(imp)) => {
+                let r = profiler::run(&profiler::qdstrm_import(&imp, &qd), &base.with_extension("import.log"), &base.with_extension("import.err.log"), cfg.timeout)
+                    .map_err(|e| CaptureError::io(&imp, e))?;
+                if r.ok() && rep.is_file() { format!("imported the left-over .qdstrm with {}", imp.display()) } else { format!("QdstrmImporter failed: {}", r.stderr_tail) }
+            }
+            (true, None) => "nsys left a .qdstrm and QdstrmImporter was not found next to nsys".into(),
+            (false, _) => "nsys wrote no report".into(),
+        };
+        let s = step_mut(m, &name);
+        s.message = msg;
+        if !rep.is_file() {
+            s.status = StepStatus::Failed;
+        }
+        m.save(dir)?;
+    }
+    let s = step_mut(m, &name);
+    s.outputs = [rep.clone(), base.with_extension("csv"), base.with_extension("log")].iter().filter(|f| f.exists()).map(|f| rel(dir, f)).collect();
+    m.save(dir)?;
+    let sqlite = base.with_extension("sqlite");
+    let export_name = format!("nsys_export_{label}");
+    if rep.is_file() {
+        let argv = profiler::nsys_export(nsys, &rep, &sqlite);
+        external(m, dir, &export_name, &argv, &base.with_extension("export.log"), &base.with_extension("export.err.log"), cfg.timeout, stop)?;
+        step_mut(m, &export_name).outputs = vec![rel(dir, &sqlite)];
+    } else {
+        skip(m, &export_name, "no .nsys-rep to export");
+    }
+    Ok(())
+}
+
+/// Analyzes `nsys/<label>.sqlite` (with the point's `.ncu-rep`, when given) into `analysis/<label>/` (step
+/// `analyze_<label>`); nothing when `done` (an earlier run of a resumed capture did it).
+fn analyze_export(cfg: &CaptureConfig, m: &mut Manifest, dir: &Path, label: &str, ncu_rep: Option<&Path>, analyze: &AnalyzeHook, done: bool) -> Result<()> {
+    if done {
+        return Ok(());
+    }
+    let sqlite = dir.join("nsys").join(label).with_extension("sqlite");
+    let an_name = format!("analyze_{label}");
+    if sqlite.is_file() {
+        let out = dir.join("analysis").join(label);
+        let mut argv = vec!["latency-anatomy".into(), "analyze".into(), rel(dir, &sqlite)];
+        if let Some(n) = ncu_rep {
+            argv.extend(["--ncu".into(), rel(dir, n)]);
+        }
+        argv.extend(["--out".into(), rel(dir, &out)]);
+        begin(m, dir, &an_name, argv)?;
+        let t = Instant::now();
+        let r = analyze(&sqlite, ncu_rep, &out);
+        let s = step_mut(m, &an_name);
+        s.seconds = t.elapsed().as_secs_f64();
+        match r {
+            Ok(summary) => {
+                s.status = StepStatus::Ok;
+                s.message = summary;
+                s.outputs = vec![rel(dir, &out)];
+            }
+            Err(e) => {
+                s.status = StepStatus::Failed;
+                s.message = e;
+            }
+        }
+        m.save(dir)?;
+    } else {
+        skip(m, &an_name, if matches!(cfg.nsys, Tool::Skip(_)) { "nsys was not run" } else { "no SQLite export to analyze" });
+    }
+    Ok(())
 }
 
 /// A new run never writes over another: an existing non-empty run folder is an error unless the run resumes it

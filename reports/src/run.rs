@@ -361,6 +361,13 @@ pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Ve
         .map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().join("tables.json").is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
     points.sort();
+    // The profiled regimes (the whole sweep in one export) are explained point by point, not compared as points.
+    let regimes: Vec<String> = schema::sweep::REGIMES.iter().map(|r| r.to_string()).filter(|r| points.contains(r)).collect();
+    points.retain(|p| !regimes.contains(p));
+    for r in &regimes {
+        written.push(render_analysis_dir(&run.join("analysis").join(r), &ro)?);
+        let _ = writeln!(index, "- [Attribution of the whole `{r}`](analysis/{r}/report.md): every point of the regime profiled under nsys and explained step by step ([points.csv](analysis/{r}/points.csv))");
+    }
     for p in &points {
         let dir = run.join("analysis").join(p);
         written.push(render_analysis_dir(&dir, &ro)?);

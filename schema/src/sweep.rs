@@ -73,6 +73,22 @@ impl SweepRow {
     }
 }
 
+/// The two regimes of a capture run, as its files name them: `<run>/seq_sweep.csv` (the unprofiled timing run),
+/// `<run>/nsys/seq_sweep.{nsys-rep,sqlite,csv}` (the whole regime profiled), and the same for `batch_sweep`.
+pub const REGIMES: [&str; 2] = ["seq_sweep", "batch_sweep"];
+
+/// The unprofiled sweep rows of a capture run, for an export inside it (`<run>/nsys/<name>.sqlite` with
+/// `<run>/manifest.json`): the rows of the export's own regime CSV first (for `nsys/seq_sweep.sqlite`,
+/// `<run>/seq_sweep.csv`), then the other's. Empty for an export outside a capture run.
+pub fn unprofiled_rows_for(export: &Path) -> Vec<SweepRow> {
+    let Some(nsys) = export.parent().filter(|d| d.file_name().is_some_and(|n| n == "nsys")) else { return Vec::new() };
+    let Some(run) = nsys.parent().filter(|r| r.join("manifest.json").is_file()) else { return Vec::new() };
+    let stem = export.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut order: Vec<&str> = REGIMES.iter().copied().filter(|r| *r == stem).collect();
+    order.extend(REGIMES.iter().copied().filter(|r| *r != stem));
+    order.iter().flat_map(|r| read_rows(&run.join(format!("{r}.csv"))).unwrap_or_default()).collect()
+}
+
 /// Every row of a sweep CSV; the error names the file, or the file and line of a row that cannot be read.
 pub fn read_rows(path: &Path) -> Result<Vec<SweepRow>, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;

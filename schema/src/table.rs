@@ -86,6 +86,7 @@ pub fn visit<V: Visitor>(v: &mut V) -> Result<(), V::Error> {
     v.table::<TrafficRow>()?;
     v.table::<StepRow>()?;
     v.table::<StepSummaryRow>()?;
+    v.table::<PointRow>()?;
     Ok(())
 }
 
@@ -206,7 +207,7 @@ mod tests {
         }
         visit(&mut Check).unwrap();
         let names: Vec<&str> = tables().iter().map(|t| t.name).collect();
-        assert_eq!(names, ["kernels", "nvtx_ranges", "classes", "memory", "timeline", "gaps", "ncu_kernels", "ncu_phases", "ncu_metrics", "traffic", "steps", "step_summary"]);
+        assert_eq!(names, ["kernels", "nvtx_ranges", "classes", "memory", "timeline", "gaps", "ncu_kernels", "ncu_phases", "ncu_metrics", "traffic", "steps", "step_summary", "points"]);
         let files = output_files();
         let unique: std::collections::BTreeSet<&String> = files.iter().collect();
         assert_eq!(unique.len(), files.len());

@@ -52,6 +52,11 @@ pub struct AnalyzeArgs {
     /// `.csv` beside the export when a capture wrote one.
     #[arg(long)]
     pub sweep_csv: Option<PathBuf>,
+    /// The unprofiled sweep CSV(s) of the same configurations (a capture's `seq_sweep.csv`, `batch_sweep.csv`),
+    /// for `points.csv`'s profiled ÷ unprofiled ratio. Default: those of the capture run holding the export
+    /// (`<run>/nsys/<export>` with `<run>/manifest.json`).
+    #[arg(long, value_delimiter = ',')]
+    pub unprofiled_csv: Vec<PathBuf>,
     /// Do not print the summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -101,6 +106,15 @@ impl AnalyzeArgs {
             Some(p) => ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)
                 .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,
             None => ::analyze::passes::traffic::ModelBytes::beside(&self.input),
+        };
+        options.unprofiled = if self.unprofiled_csv.is_empty() {
+            schema::sweep::unprofiled_rows_for(&self.input)
+        } else {
+            let mut rows = Vec::new();
+            for p in &self.unprofiled_csv {
+                rows.extend(schema::sweep::read_rows(p).map_err(|e| anyhow::anyhow!("--unprofiled-csv {e}"))?);
+            }
+            rows
         };
         let mut formats: Vec<::analyze::Format> = self
             .format

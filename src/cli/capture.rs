@@ -46,6 +46,14 @@ pub struct CaptureArgs {
     /// Do not run Nsight Compute.
     #[arg(long)]
     pub no_ncu: bool,
+    /// Also profile each regime's whole sweep under nsys (nsys/seq_sweep.*, nsys/batch_sweep.*), apart from the
+    /// timing runs, and analyze it point by point (points.csv). The default, when nsys runs.
+    #[arg(long, overrides_with = "no_profile_sweeps")]
+    pub profile_sweeps: bool,
+    /// Profile only the canonical points (the sweeps' latencies are still measured, not explained point by
+    /// point): roughly halves a capture's time.
+    #[arg(long, overrides_with = "profile_sweeps")]
+    pub no_profile_sweeps: bool,
     /// The nsys binary. Default: `nsys` on PATH.
     #[arg(long)]
     pub nsys: Option<PathBuf>,
@@ -170,6 +178,7 @@ impl CaptureArgs {
             seq_regime: ::capture::plan::Regime::SeqSweep { seq_lens: self.seq },
             batch_regime: ::capture::plan::Regime::BatchSweep { seq_len: self.batch_seq, batches: self.batch_sizes },
             canonical,
+            profile_sweeps: !self.no_profile_sweeps,
             gen_tokens: self.run.gen_tokens,
             warmup: self.run.warmup,
             reps: self.run.reps,

@@ -26,6 +26,7 @@ pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
     let analyze_hook = |sqlite: &std::path::Path, ncu: Option<&std::path::Path>, out: &std::path::Path| -> Result<String, String> {
         let mut opts = ::analyze::Options::default();
         opts.models = ::analyze::passes::traffic::ModelBytes::beside(sqlite);
+        opts.unprofiled = schema::sweep::unprofiled_rows_for(sqlite);
         let (trace, attr) = ::analyze::pipeline::load_attributed(sqlite, &opts.marks()).map_err(|e| e.to_string())?;
         let ncu_file = match ncu {
             Some(p) => Some(::analyze::read::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
@@ -36,7 +37,8 @@ pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
         ::analyze::write_tables(&tables, out, &[::analyze::Format::Csv, ::analyze::Format::Json]).map_err(|e| e.to_string())?;
         ::reports::run::write_analysis_report(&tables, out, &::reports::ReportOptions::default()).map_err(|e| e.to_string())?;
         let s = &tables.summary;
-        Ok(format!("{} kernels, {} NVTX ranges, {:.1}% of kernel time attributed", s.kernels, s.nvtx_ranges, s.attributed_pct))
+        let steps = if tables.steps.is_empty() { String::new() } else { format!("; {} steps at {} point(s)", tables.steps.len(), tables.step_summary.iter().map(|r| &r.point).collect::<std::collections::BTreeSet<_>>().len()) };
+        Ok(format!("{} kernels, {} NVTX ranges, {:.1}% of kernel time attributed{steps}", s.kernels, s.nvtx_ranges, s.attributed_pct))
     };
     match ::capture::run::run_capture(&cfg, &STOP, &analyze_hook) {
         Ok((dir, m)) => {

@@ -9,6 +9,7 @@
 //! | [`timeline`] | `timeline.csv`, `gaps.csv` |
 //! | [`traffic`] | `traffic.csv` |
 //! | [`steps`] | `steps.csv`, `step_summary.csv` |
+//! | [`points`] | `points.csv` |
 //! | [`ncu_kernels`] | `ncu_kernels.csv`, `ncu_metrics.csv` |
 //! | [`ncu_phases`] | `ncu_phases.csv` |
 //! | [`summary`] | `summary` in `tables.json` |
@@ -25,6 +26,7 @@ pub mod memory;
 pub mod ncu_kernels;
 pub mod ncu_phases;
 pub mod nvtx;
+pub mod points;
 pub mod steps;
 pub mod summary;
 pub mod timeline;

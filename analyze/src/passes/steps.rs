@@ -100,7 +100,7 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
     for (i, st) in attr.steps.iter().enumerate() {
         ops.clear();
         calls.clear();
-        let (mut kernels, mut memops) = (0u64, 0u64);
+        let (mut kernels, mut memops, mut copy_bytes) = (0u64, 0u64, 0i64);
         for &op in &by_step[first[i] as usize..first[i + 1] as usize] {
             let (s, e, is_kernel) = trace.op_span(op as usize);
             ops.push((s, e, op as usize));
@@ -108,6 +108,7 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
                 kernels += 1;
             } else {
                 memops += 1;
+                copy_bytes = copy_bytes.saturating_add(trace.memops[op as usize - trace.kernels.len()].bytes);
             }
             let l = attr.launch[op as usize];
             if l != NONE {
@@ -163,6 +164,7 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
             gpu_overhang_ns: overhang,
             kernels,
             memops,
+            copy_bytes,
             launch_calls: calls.len() as u64,
             graph_launches,
             graph_kernels,

@@ -14,6 +14,7 @@ mod ncu_kernels;
 mod ncu_metrics;
 mod ncu_phases;
 mod nvtx_ranges;
+mod points;
 mod step_summary;
 mod steps;
 mod timeline;
@@ -27,6 +28,7 @@ pub use ncu_kernels::NcuKernelRow;
 pub use ncu_metrics::NcuMetricRow;
 pub use ncu_phases::PhaseBoundRow;
 pub use nvtx_ranges::RangeRow;
+pub use points::PointRow;
 pub use step_summary::StepSummaryRow;
 pub use steps::StepRow;
 pub use timeline::TimelineRow;
@@ -149,6 +151,10 @@ pub struct Tables {
     /// `step_summary.csv`: per point and phase, where a step's time goes and what bounds it.
     #[serde(default)]
     pub step_summary: Vec<StepSummaryRow>,
+    /// `points.csv`: per sweep point and phase, the step summary per step and per token beside the unprofiled
+    /// sweep.
+    #[serde(default)]
+    pub points: Vec<PointRow>,
 }
 
 /// [`Tables::input_kind`] of an nsys export (maybe with ncu data joined).

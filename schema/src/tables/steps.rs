@@ -42,6 +42,8 @@ crate::table! {
     kernels: u64 ["count"],
     /// memcpy/memset operations.
     memops: u64 ["count"],
+    /// Bytes those memcpy/memset operations moved or set.
+    copy_bytes: i64 ["bytes"],
     /// API calls that launched the step's ops (one per graph launch).
     launch_calls: u64 ["count"],
     /// Of those, CUDA graph launches (`cudaGraphLaunch`, `cuGraphLaunch`).
