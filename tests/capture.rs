@@ -218,6 +218,11 @@ fn tiny_cpu_capture_with_real_nsys() {
             assert_eq!((row["bound"].as_str(), row["gpu_busy_pct"].as_str()), ("unknown", "0.0"));
         }
     }
+    let sweep_md = std::fs::read_to_string(dir.join("sweep.md")).unwrap();
+    assert!(sweep_md.contains("## Why, point by point") && sweep_md.contains("No GPU work was traced in the decode step (a CPU run)"), "{sweep_md}");
+    for c in ["seq_decode_anatomy.png", "seq_prefill_anatomy.svg", "batch_decode_anatomy.png"] {
+        assert!(dir.join("charts").join(c).is_file(), "{c}");
+    }
     let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
     assert!(index.contains("(analysis/seq_sweep/report.md)") && !std::fs::read_to_string(dir.join("comparison.md")).unwrap().contains("seq_sweep"));
     let comparison = std::fs::read_to_string(dir.join("comparison.md")).unwrap();

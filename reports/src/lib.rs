@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod error;
+pub mod explained;
 pub mod diff;
 pub mod markdown;
 pub mod run;

@@ -344,7 +344,18 @@ pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Ve
     }
     let _ = writeln!(index, "## Reports\n");
     if !seq.is_empty() || !batch.is_empty() {
-        let (md, files) = render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run)?;
+        let (mut md, mut files) = render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run)?;
+        // The profiled regimes, point by point (when the capture profiled them).
+        let points = |r: &str| std::fs::read(run.join("analysis").join(r).join("tables.json")).ok().and_then(|b| serde_json::from_slice::<Tables>(&b).ok()).map(|t| t.points).unwrap_or_default();
+        let (extra, more) = crate::explained::render_explained(&points("seq_sweep"), &points("batch_sweep"), &run.join("charts"), run)?;
+        if !extra.is_empty() {
+            // Before the closing definitions line.
+            match md.rfind("Definitions of every column") {
+                Some(i) => md.insert_str(i, &extra),
+                None => md.push_str(&extra),
+            }
+            files.extend(more);
+        }
         write(&run.join("sweep.md"), &md)?;
         written.push(run.join("sweep.md"));
         let json = serde_json::json!({

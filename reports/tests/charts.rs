@@ -50,3 +50,50 @@ fn line_panels_stacked_bars_and_roofline() {
     ];
     check(&write_roofline(&dir, "roofline", "Roofline", &pts, 93_568.0, 1_756.0).unwrap());
 }
+
+/// The sweep's point-by-point section from GPU-like fixture points: both anatomy charts and the floor ratio.
+#[test]
+fn explained_sweep_charts() {
+    use schema::tables::PointRow;
+    let dir = std::env::var_os("CHARTS_OUT").map(std::path::PathBuf::from).unwrap_or_else(|| tempfile::tempdir().unwrap().keep());
+    let pt = |batch: u32, phase: &str, wall: i64, busy: f64, idle: f64, gemm: f64, attn: f64, norm: f64, floor: f64, bound: &str| {
+        let tokens = if phase == "prefill" { u64::from(128 * batch) } else { u64::from(batch) };
+        PointRow {
+            point: schema::phase::point_label(128, batch),
+            seq_len: 128,
+            batch,
+            phase: phase.into(),
+            steps: 7,
+            tokens_per_step: tokens,
+            wall_p50_ns: wall,
+            wall_ns_per_token: Some(wall as f64 / tokens as f64),
+            gpu_busy_pct: busy,
+            gpu_idle_pct: idle,
+            host_only_pct: 100.0 - busy - idle,
+            wall_mean_ns: wall as f64,
+            gpu_busy_ns_per_step: gemm + attn + norm,
+            gpu_idle_ns_per_step: wall as f64 * idle / 100.0,
+            host_only_ns_per_step: wall as f64 * (100.0 - busy - idle) / 100.0,
+            kernels_per_step: 400.0,
+            launches_per_step: 412.0,
+            busy_gemm_ns: gemm,
+            busy_attention_ns: attn,
+            busy_normalization_ns: norm,
+            floor_ratio: Some(floor),
+            bound: bound.into(),
+            ..Default::default()
+        }
+    };
+    let batch: Vec<PointRow> = [(1, 14_100_000, 37.0, 56.0, 3.7e6, 0.9e6, 0.6e6, 2.1, "launch-bound"), (8, 16_000_000, 70.0, 25.0, 7.0e6, 3.0e6, 1.2e6, 1.6, "launch-bound"), (64, 30_000_000, 95.0, 3.0, 16.0e6, 10.0e6, 2.5e6, 1.2, "memory-bound")]
+        .iter()
+        .flat_map(|&(b, w, busy, idle, g, a, n, f, bd)| [pt(b, "prefill", w * 4, 97.0, 1.0, g * 4.0, a * 3.0, n * 4.0, 1.1, "compute-bound"), pt(b, "decode", w, busy, idle, g, a, n, f, bd)])
+        .collect();
+    let (md, files) = latency_anatomy_reports::explained::render_explained(&[], &batch, &dir.join("charts"), &dir).unwrap();
+    assert!(md.contains("launch-bound at batch 1 → memory-bound at batch 64"), "{md}");
+    for stem in ["batch_decode_anatomy", "batch_prefill_anatomy", "batch_floor_ratio"] {
+        assert!(files.iter().any(|f| f.file_name().unwrap().to_string_lossy() == format!("{stem}.png")), "{stem}: {files:?}");
+    }
+    for pair in files.chunks(2) {
+        check(pair);
+    }
+}

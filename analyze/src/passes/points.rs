@@ -13,9 +13,10 @@ pub fn parse_point(label: &str) -> Option<(u32, u32)> {
 }
 
 /// The unprofiled sweep's median of `phase` at (`seq`, `batch`), ns: `prefill_p50_ms` or `decode_p50_ms_per_tok`
-/// (one decode step: a token per sequence). The first row of that point among `rows` (flagged rows skipped).
+/// (one decode step: a token per sequence). The first row of that point among `rows` that measured something
+/// (rows flagged `oom` or `error` skipped; a `collapse` row's latencies are real).
 pub fn unprofiled_p50_ns(rows: &[SweepRow], seq: u32, batch: u32, phase: &str) -> Option<i64> {
-    let r = rows.iter().find(|r| r.seq_len == seq && r.batch == batch && r.flag.is_empty())?;
+    let r = rows.iter().find(|r| r.seq_len == seq && r.batch == batch && !matches!(r.flag.as_str(), "oom" | "error"))?;
     let ms = match phase {
         schema::phase::PREFILL => r.prefill_p50_ms?,
         schema::phase::DECODE => r.decode_p50_ms_per_tok?,
@@ -56,7 +57,10 @@ pub fn point_rows(steps: &[StepRow], summary: &[StepSummaryRow], unprofiled: &[S
                 gpu_busy_pct: s.gpu_busy_pct,
                 gpu_idle_pct: s.gpu_idle_pct,
                 host_only_pct: s.host_only_pct,
+                wall_mean_ns: s.wall_mean_ns,
                 gpu_busy_ns_per_step: s.gpu_busy_ns_per_step,
+                gpu_idle_ns_per_step: s.gpu_idle_ns_per_step,
+                host_only_ns_per_step: s.host_only_ns_per_step,
                 gpu_busy_ns_per_token: per_token(s.gpu_busy_ns_per_step),
                 kernels_per_step: s.kernels_per_step,
                 launches_per_step: s.launches_per_step,

@@ -32,8 +32,14 @@ crate::table! {
     gpu_idle_pct: f64 ["%"],
     /// Host-only share (outside the GPU window), %.
     host_only_pct: f64 ["%"],
+    /// Mean wall time of a step, ns.
+    wall_mean_ns: f64 ["ns"],
     /// Mean GPU busy time per step, ns.
     gpu_busy_ns_per_step: f64 ["ns"],
+    /// Mean GPU idle time per step, ns.
+    gpu_idle_ns_per_step: f64 ["ns"],
+    /// Mean host-only time per step, ns.
+    host_only_ns_per_step: f64 ["ns"],
     /// `gpu_busy_ns_per_step ÷ tokens_per_step`, ns (empty without tokens).
     gpu_busy_ns_per_token: Option<f64> ["ns"],
     /// Mean kernel executions per step.
