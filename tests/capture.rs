@@ -520,3 +520,41 @@ esac"#,
     assert_eq!(s["status"], "ok", "{s}");
     assert!(s["message"].as_str().unwrap().starts_with("second try"), "{s}");
 }
+
+/// `--grid` on the CPU: every prompt length at every batch size, the configurations that cannot fit flagged
+/// `oom` by the memory estimate (a batch of a million: never attempted), the grid profiled whole and explained
+/// point by point, and the heatmaps in sweep.md with the OOM cells shown as such.
+#[test]
+fn grid_capture_on_cpu() {
+    let tmp = tempfile::tempdir().unwrap();
+    let with_nsys = nsys().is_some();
+    let mut args = vec!["capture", "--model", "tiny", "--random-weights", "--device", "cpu", "--seq", "32,64", "--batch-sizes", "1,2,1000000", "--gen-tokens", "2", "--warmup", "1", "--reps", "2", "--no-progress", "--canonical", "32x2", "--grid", "--no-ncu", "--run-id", "g"];
+    if !with_nsys {
+        args.push("--no-nsys");
+    }
+    bin().args(&args).arg("--results").arg(tmp.path()).assert().success();
+    let dir = tmp.path().join("g");
+    let m = manifest(&dir);
+    assert_eq!(step(&m, "grid_sweep")["status"], "ok");
+    assert!(m["steps"].as_array().unwrap().iter().all(|s| s["name"] != "seq_sweep" && s["name"] != "batch_sweep"), "the grid replaces the two regimes");
+    let rows = csv_rows(&dir.join("grid_sweep.csv"));
+    let cells: Vec<(String, String, String)> = rows.iter().map(|r| (r["seq_len"].clone(), r["batch"].clone(), r["flag"].clone())).collect();
+    assert_eq!(cells.len(), 6);
+    for s in ["32", "64"] {
+        for b in ["1", "2", "1000000"] {
+            let c = cells.iter().find(|c| c.0 == s && c.1 == b).unwrap_or_else(|| panic!("cell {s}x{b}"));
+            assert_eq!(c.2 == "oom", b == "1000000", "{c:?}");
+        }
+    }
+    let sweep_md = std::fs::read_to_string(dir.join("sweep.md")).unwrap();
+    assert!(sweep_md.contains("## Grid: prompt length × batch") && sweep_md.contains("out of memory: s32_b1000000, s64_b1000000"), "{sweep_md}");
+    assert!(dir.join("charts/grid_decode_ms_per_token.png").is_file() && dir.join("charts/grid_total_tok_s.svg").is_file());
+    if with_nsys {
+        assert_eq!(step(&m, "analyze_grid_sweep")["status"], "ok");
+        let points = csv_rows(&dir.join("analysis/grid_sweep/points.csv"));
+        let keys: Vec<String> = points.iter().map(|r| format!("{} {}", r["point"], r["phase"])).collect();
+        assert_eq!(keys, ["s32_b1 prefill", "s32_b1 decode", "s32_b2 prefill", "s32_b2 decode", "s64_b1 prefill", "s64_b1 decode", "s64_b2 prefill", "s64_b2 decode"]);
+        assert!(points.iter().all(|r| r["bound"] == "unknown" && !r["unprofiled_p50_ns"].is_empty()));
+        assert!(dir.join("charts/grid_bound.png").is_file() && sweep_md.contains("No GPU work was traced (a CPU run)"));
+    }
+}

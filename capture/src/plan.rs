@@ -33,6 +33,13 @@ pub enum Regime {
         /// Batch sizes.
         batches: Vec<u32>,
     },
+    /// Every prompt length at every batch size (`capture --grid`), prompt length by prompt length.
+    Grid {
+        /// Prompt lengths, tokens.
+        seq_lens: Vec<u32>,
+        /// Batch sizes.
+        batches: Vec<u32>,
+    },
 }
 
 impl Regime {
@@ -53,6 +60,9 @@ impl Regime {
             Regime::BatchSweep { seq_len, batches } => {
                 batches.iter().map(|&b| SweepPoint { seq_len: *seq_len, batch: b }).collect()
             }
+            Regime::Grid { seq_lens, batches } => {
+                seq_lens.iter().flat_map(|&s| batches.iter().map(move |&b| SweepPoint { seq_len: s, batch: b })).collect()
+            }
         };
         let mut seen = std::collections::BTreeSet::new();
         raw.into_iter().filter(|p| seen.insert(*p)).collect()
@@ -72,6 +82,12 @@ mod tests {
         let b = Regime::default_batch().points();
         assert_eq!(b.iter().map(|p| p.batch).collect::<Vec<_>>(), vec![1, 2, 4, 8, 16, 32, 64]);
         assert!(b.iter().all(|p| p.seq_len == 128));
+    }
+
+    #[test]
+    fn a_grid_is_the_cross_product() {
+        let g = Regime::Grid { seq_lens: vec![128, 512], batches: vec![1, 8, 1] }.points();
+        assert_eq!(g.iter().map(|p| p.label()).collect::<Vec<_>>(), ["s128_b1", "s128_b8", "s512_b1", "s512_b8"]);
     }
 
     #[test]

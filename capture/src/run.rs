@@ -52,6 +52,8 @@ pub struct CaptureConfig {
     pub seq_regime: Regime,
     /// Batch regime.
     pub batch_regime: Regime,
+    /// `--grid`: this cross product runs instead of the two regimes.
+    pub grid: Option<Regime>,
     /// Points profiled with nsys and ncu.
     pub canonical: Vec<SweepPoint>,
     /// Also profile each regime's whole sweep under nsys (`nsys/seq_sweep.*`, `nsys/batch_sweep.*`) and analyze
@@ -151,6 +153,14 @@ impl CaptureConfig {
             .args([out.as_os_str().to_owned()])
     }
 
+    /// The regimes this capture runs, with their file names: the sequence and batch regimes, or the grid.
+    pub fn regimes(&self) -> Vec<(&'static str, &Regime)> {
+        match &self.grid {
+            Some(g) => vec![(REGIMES[2], g)],
+            None => vec![(REGIMES[0], &self.seq_regime), (REGIMES[1], &self.batch_regime)],
+        }
+    }
+
     fn run_dir(&self) -> PathBuf {
         self.results.join(&self.run_id)
     }
@@ -158,10 +168,11 @@ impl CaptureConfig {
     /// Every command the capture runs, in order, as shell lines (what `--dry-run` prints).
     pub fn plan_lines(&self) -> Vec<String> {
         let dir = self.run_dir();
-        let mut lines = vec![
-            format!("# in-process: {}", self.sweep_argv(&self.seq_regime.points(), &dir.join("seq_sweep.csv"), self.warmup, self.reps).shell_line()),
-            format!("# in-process: {}", self.sweep_argv(&self.batch_regime.points(), &dir.join("batch_sweep.csv"), self.warmup, self.reps).shell_line()),
-        ];
+        let mut lines: Vec<String> = self
+            .regimes()
+            .iter()
+            .map(|(name, r)| format!("# in-process: {}", self.sweep_argv(&r.points(), &dir.join(format!("{name}.csv")), self.warmup, self.reps).shell_line()))
+            .collect();
         for p in &self.canonical {
             let label = p.label();
             match &self.nsys {
@@ -194,7 +205,7 @@ impl CaptureConfig {
             }
         }
         if self.profile_sweeps {
-            for (name, regime) in [(REGIMES[0], &self.seq_regime), (REGIMES[1], &self.batch_regime)] {
+            for (name, regime) in self.regimes() {
                 match &self.nsys {
                     Tool::Use(nsys) => {
                         let out = dir.join("nsys").join(name);
@@ -231,7 +242,7 @@ pub fn run_capture(
             tools.insert(name.to_string(), profiler::version_of(p).unwrap_or_else(|| "unknown".into()));
         }
     }
-    let mut steps = vec![Step::new("seq_sweep"), Step::new("batch_sweep")];
+    let mut steps: Vec<Step> = cfg.regimes().iter().map(|(name, _)| Step::new(*name)).collect();
     for p in &cfg.canonical {
         let l = p.label();
         for s in ["nsys", "nsys_export", "ncu", "analyze"] {
@@ -239,7 +250,7 @@ pub fn run_capture(
         }
     }
     if cfg.profile_sweeps {
-        for r in REGIMES {
+        for (r, _) in cfg.regimes() {
             for s in ["nsys", "nsys_export", "analyze"] {
                 steps.push(Step::new(format!("{s}_{r}")));
             }
@@ -284,7 +295,7 @@ pub fn run_capture(
     let done = |m: &Manifest, name: &str| cfg.resume && m.steps.iter().any(|s| s.name == name && s.status == StepStatus::Ok);
 
     // 1-2: the two regimes, in process.
-    for (name, regime) in [("seq_sweep", &cfg.seq_regime), ("batch_sweep", &cfg.batch_regime)] {
+    for (name, regime) in cfg.regimes() {
         if done(&m, name) {
             eprintln!("== {name}: done in the earlier run");
             continue;
@@ -376,7 +387,7 @@ pub fn run_capture(
     // 5: each regime's whole sweep under nsys (apart from the timing runs above, whose latencies stay clean),
     // analyzed point by point (`points.csv`).
     if cfg.profile_sweeps {
-        for (name, regime) in [(REGIMES[0], &cfg.seq_regime), (REGIMES[1], &cfg.batch_regime)] {
+        for (name, regime) in cfg.regimes() {
             match &cfg.nsys {
                 Tool::Skip(why) => {
                     for s in ["nsys", "nsys_export"] {

@@ -457,3 +457,101 @@ mod tests {
         assert_eq!(short_num(0.0), "0");
     }
 }
+
+/// One cell of a heatmap.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// A number, colored on the chart's scale, with its text.
+    Value(f64, String),
+    /// A category (a verdict), colored by its own color, with its text.
+    Category(RGBColor, String),
+    /// Not measured (OOM, error, absent), shown grey with its reason.
+    Missing(String),
+}
+
+/// Light-to-dark blue scale of the heatmaps, `t` in 0..=1.
+fn scale(t: f64) -> RGBColor {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
+    RGBColor(lerp(222, 8), lerp(235, 48), lerp(247, 107))
+}
+
+/// A heatmap: rows `y_labels` bottom to top, columns `x_labels`, `cells[y][x]`.
+#[derive(Debug, Clone, Default)]
+pub struct Heatmap {
+    /// Title.
+    pub title: String,
+    /// Column labels, left to right.
+    pub x_labels: Vec<String>,
+    /// Row labels, bottom to top.
+    pub y_labels: Vec<String>,
+    /// `cells[y][x]`.
+    pub cells: Vec<Vec<Cell>>,
+    /// x axis description.
+    pub x_desc: String,
+    /// y axis description.
+    pub y_desc: String,
+}
+
+fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -> Result<(), String> {
+    let (title, x_labels, y_labels, cells, x_desc, y_desc) = (h.title.as_str(), &h.x_labels, &h.y_labels, &h.cells, h.x_desc.as_str(), h.y_desc.as_str());
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (nx, ny) = (x_labels.len().max(1) as u32, y_labels.len().max(1) as u32);
+    // Segmented axes: one segment per column and row, labels at their centers.
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        // (A segmented `0..n` has n + 1 segments: `0..n - 1` has one per column or row.)
+        .build_cartesian_2d((0u32..nx - 1).into_segmented(), (0u32..ny - 1).into_segmented())
+        .map_err(e)?;
+    let (xl, yl) = (x_labels.to_vec(), y_labels.to_vec());
+    let name = |labels: &[String], v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+        SegmentValue::Last => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(nx as usize)
+        .y_labels(ny as usize)
+        .x_label_formatter(&move |v| name(&xl, v))
+        .y_label_formatter(&move |v| name(&yl, v))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    let values: Vec<f64> = cells.iter().flatten().filter_map(|c| if let Cell::Value(v, _) = c { Some(*v) } else { None }).filter(|v| v.is_finite()).collect();
+    let (lo, hi) = (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    for (y, row) in cells.iter().enumerate() {
+        for (x, c) in row.iter().enumerate() {
+            let (fill, text) = match c {
+                Cell::Value(v, t) => (scale(if hi > lo { (v - lo) / (hi - lo) } else { 0.5 }), t.clone()),
+                Cell::Category(col, t) => (*col, t.clone()),
+                Cell::Missing(t) => (RGBColor(235, 235, 235), t.clone()),
+            };
+            let (x, y) = (x as u32, y as u32);
+            let (a, b) = ((SegmentValue::Exact(x), SegmentValue::Exact(y)), (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)));
+            chart.draw_series(std::iter::once(Rectangle::new([a.clone(), b.clone()], fill.filled()))).map_err(e)?;
+            chart.draw_series(std::iter::once(Rectangle::new([a.clone(), b.clone()], WHITE.stroke_width(2)))).map_err(e)?;
+            let dark = (fill.0 as u32 + fill.1 as u32 + fill.2 as u32) < 380;
+            let color = if dark { WHITE } else { BLACK };
+            let (px, py) = chart.backend_coord(&a);
+            let (qx, qy) = chart.backend_coord(&b);
+            let style = ("sans-serif", 14).into_font().color(&color).pos(plotters::style::text_anchor::Pos::new(plotters::style::text_anchor::HPos::Center, plotters::style::text_anchor::VPos::Center));
+            root.draw_text(&text, &style, ((px + qx) / 2, (py + qy) / 2)).map_err(e)?;
+        }
+    }
+    root.present().map_err(e)
+}
+
+/// Writes a heatmap as SVG and PNG.
+pub fn write_heatmap(dir: &Path, stem: &str, h: &Heatmap) -> Result<Vec<PathBuf>, ChartError> {
+    register_font();
+    let size = ((180 + 110 * h.x_labels.len() as u32).clamp(520, 2400), (130 + 60 * h.y_labels.len() as u32).clamp(320, 1600));
+    render(dir, stem, size, |a| draw_heatmap(a.0, h), |a| draw_heatmap(a, h))
+}

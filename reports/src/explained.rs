@@ -197,11 +197,104 @@ pub fn render_explained(seq: &[PointRow], batch: &[PointRow], charts_dir: &Path,
     Ok((md, files))
 }
 
+/// Color of a bound verdict in the grid's verdict heatmap.
+pub fn bound_color(bound: &str) -> plotters::style::RGBColor {
+    use plotters::style::RGBColor;
+    match bound {
+        "launch-bound" => RGBColor(230, 159, 0),
+        "memory-bound" => RGBColor(0, 114, 178),
+        "compute-bound" => RGBColor(0, 158, 115),
+        "host-bound" => RGBColor(120, 120, 120),
+        _ => RGBColor(215, 215, 215),
+    }
+}
+
+/// The `--grid` section of `sweep.md`: heatmaps over prompt length × batch of the decode step (ms/token), the
+/// total throughput, and — from the profiled grid's `points.csv` — the decode step's GPU busy share and its bound
+/// verdict; cells that could not run are shown as such (`OOM`, `error`).
+pub fn render_grid(rows: &[schema::SweepRow], points: &[PointRow], charts_dir: &Path, md_dir: &Path) -> Result<(String, Vec<PathBuf>), ChartError> {
+    use crate::charts::{write_heatmap, Cell, Heatmap};
+    let mut md = String::new();
+    let mut files = Vec::new();
+    if rows.is_empty() {
+        return Ok((md, files));
+    }
+    let rel = |p: &Path| p.strip_prefix(md_dir).unwrap_or(p).display().to_string();
+    let mut seqs: Vec<u32> = rows.iter().map(|r| r.seq_len).collect();
+    let mut batches: Vec<u32> = rows.iter().map(|r| r.batch).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    batches.sort_unstable();
+    batches.dedup();
+    let (xl, yl): (Vec<String>, Vec<String>) = (batches.iter().map(|b| b.to_string()).collect(), seqs.iter().map(|s| s.to_string()).collect());
+    let map = |title: &str, cells: Vec<Vec<Cell>>| Heatmap { title: title.into(), x_labels: xl.clone(), y_labels: yl.clone(), cells, x_desc: "batch size".into(), y_desc: "prompt length (tokens)".into() };
+    let row = |s: u32, b: u32| rows.iter().find(|r| r.seq_len == s && r.batch == b);
+    let missing = |r: Option<&schema::SweepRow>| match r.map(|r| r.flag.as_str()) {
+        Some("oom") => Cell::Missing("OOM".into()),
+        Some("error") => Cell::Missing("error".into()),
+        _ => Cell::Missing("–".into()),
+    };
+    let grid = |f: &dyn Fn(u32, u32) -> Cell| -> Vec<Vec<Cell>> { seqs.iter().map(|&s| batches.iter().map(|&b| f(s, b)).collect()).collect() };
+    let _ = writeln!(md, "## Grid: prompt length × batch\n");
+    let oom: Vec<String> = rows.iter().filter(|r| r.flag == "oom").map(|r| r.label()).collect();
+    let _ = writeln!(
+        md,
+        "{} configurations ({} prompt lengths × {} batch sizes){}.\n",
+        rows.len(),
+        seqs.len(),
+        batches.len(),
+        if oom.is_empty() { String::new() } else { format!("; out of memory: {}", oom.join(", ")) }
+    );
+    let value = |f: fn(&schema::SweepRow) -> Option<f64>, digits: usize| {
+        move |s: u32, b: u32| match row(s, b) {
+            Some(r) if !matches!(r.flag.as_str(), "oom" | "error") => match f(r) {
+                Some(v) => Cell::Value(v, format!("{v:.digits$}")),
+                None => Cell::Missing("–".into()),
+            },
+            r => missing(r),
+        }
+    };
+    let maps: Vec<(&str, &str, Vec<Vec<Cell>>)> = vec![
+        ("grid_decode_ms_per_token", "Decode step, ms per token (p50)", grid(&value(|r| r.decode_p50_ms_per_tok, 3))),
+        ("grid_total_tok_s", "Total throughput, tokens/s", grid(&value(|r| r.total_tok_s, 0))),
+    ];
+    for (stem, title, cells) in maps {
+        let p = write_heatmap(charts_dir, stem, &map(title, cells))?;
+        let _ = writeln!(md, "![{title}]({})\n", rel(&p[0]));
+        files.extend(p);
+    }
+    let decode = |s: u32, b: u32| points.iter().find(|p| p.phase == schema::phase::DECODE && p.seq_len == s && p.batch == b);
+    if points.is_empty() {
+        let _ = writeln!(md, "The grid was not profiled under nsys (`--no-profile-sweeps`, or nsys missing): no GPU busy or verdict heatmap.\n");
+    } else {
+        let busy = grid(&|s, b| match decode(s, b) {
+            Some(p) => Cell::Value(p.gpu_busy_pct, format!("{:.0}%", p.gpu_busy_pct)),
+            None => missing(row(s, b)),
+        });
+        let p = write_heatmap(charts_dir, "grid_gpu_busy", &map("Decode step: GPU busy share of its wall time", busy))?;
+        let _ = writeln!(md, "![Decode step GPU busy share]({})\n", rel(&p[0]));
+        files.extend(p);
+        let verdict = grid(&|s, b| match decode(s, b) {
+            Some(p) => Cell::Category(bound_color(&p.bound), p.bound.trim_end_matches("-bound").to_string()),
+            None => missing(row(s, b)),
+        });
+        let p = write_heatmap(charts_dir, "grid_bound", &map("Decode step: what bounds it", verdict))?;
+        let _ = writeln!(md, "![Decode step verdict]({})\n", rel(&p[0]));
+        files.extend(p);
+        if points.iter().all(|p| p.kernels_per_step == 0.0) {
+            let _ = writeln!(md, "No GPU work was traced (a CPU run): busy is 0 % and the verdict `unknown` everywhere.\n");
+        }
+    }
+    let _ = writeln!(md, "Tables: [grid_sweep.csv](grid_sweep.csv){}.\n", if points.is_empty() { "" } else { ", [points.csv](analysis/grid_sweep/points.csv)" });
+    Ok((md, files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pt(seq: u32, batch: u32, phase: &str, busy: f64, idle: f64, host: f64, gemm: f64, attn: f64, bound: &str) -> PointRow {
+    /// A point: (busy, idle, host-only) %, (gemm, attention) busy ns per step.
+    fn pt(seq: u32, batch: u32, phase: &str, (busy, idle, host): (f64, f64, f64), (gemm, attn): (f64, f64), bound: &str) -> PointRow {
         PointRow {
             point: schema::phase::point_label(seq, batch),
             seq_len: seq,
@@ -225,7 +318,7 @@ mod tests {
 
     #[test]
     fn findings_follow_the_numbers() {
-        let rows = vec![pt(1, 1, "decode", 39.0, 54.0, 7.0, 3_000_000.0, 900_000.0, "launch-bound"), pt(1, 64, "decode", 93.0, 4.0, 3.0, 7_000_000.0, 2_300_000.0, "memory-bound")];
+        let rows = vec![pt(1, 1, "decode", (39.0, 54.0, 7.0), (3_000_000.0, 900_000.0), "launch-bound"), pt(1, 64, "decode", (93.0, 4.0, 3.0), (7_000_000.0, 2_300_000.0), "memory-bound")];
         let f = findings("batch", &rows);
         assert_eq!(
             f[0],
@@ -238,8 +331,8 @@ mod tests {
 
     #[test]
     fn a_cpu_run_says_so() {
-        let mut a = pt(128, 1, "decode", 0.0, 0.0, 100.0, 0.0, 0.0, "unknown");
-        let mut b = pt(4096, 1, "decode", 0.0, 0.0, 100.0, 0.0, 0.0, "unknown");
+        let mut a = pt(128, 1, "decode", (0.0, 0.0, 100.0), (0.0, 0.0), "unknown");
+        let mut b = pt(4096, 1, "decode", (0.0, 0.0, 100.0), (0.0, 0.0), "unknown");
         a.kernels_per_step = 0.0;
         b.kernels_per_step = 0.0;
         b.wall_p50_ns = 30_000_000;

@@ -318,6 +318,7 @@ pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Ve
     };
     let seq = sweep_rows("seq_sweep.csv");
     let batch = sweep_rows("batch_sweep.csv");
+    let grid = sweep_rows("grid_sweep.csv");
     let mut index = String::new();
     let title = manifest.as_ref().map(|m| m.run_id.clone()).unwrap_or_else(|| run.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
     let _ = writeln!(index, "# Run {}\n", escape_cell(&title, 100));
@@ -343,11 +344,18 @@ pub fn render_run_noting(run: &Path, o: &RunOptions) -> Result<(Vec<PathBuf>, Ve
         index.push('\n');
     }
     let _ = writeln!(index, "## Reports\n");
-    if !seq.is_empty() || !batch.is_empty() {
-        let (mut md, mut files) = render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run)?;
-        // The profiled regimes, point by point (when the capture profiled them).
+    if !seq.is_empty() || !batch.is_empty() || !grid.is_empty() {
+        let (mut md, mut files) = if seq.is_empty() && batch.is_empty() {
+            ("# Latency sweep\n\n".to_string(), Vec::new())
+        } else {
+            render_sweep(&seq, &batch, o.latency_budget_ms, &run.join("charts"), run)?
+        };
+        // The profiled regimes, point by point (when the capture profiled them), and the grid's heatmaps.
         let points = |r: &str| std::fs::read(run.join("analysis").join(r).join("tables.json")).ok().and_then(|b| serde_json::from_slice::<Tables>(&b).ok()).map(|t| t.points).unwrap_or_default();
-        let (extra, more) = crate::explained::render_explained(&points("seq_sweep"), &points("batch_sweep"), &run.join("charts"), run)?;
+        let (mut extra, mut more) = crate::explained::render_explained(&points("seq_sweep"), &points("batch_sweep"), &run.join("charts"), run)?;
+        let (g, gf) = crate::explained::render_grid(&grid, &points("grid_sweep"), &run.join("charts"), run)?;
+        extra.push_str(&g);
+        more.extend(gf);
         if !extra.is_empty() {
             // Before the closing definitions line.
             match md.rfind("Definitions of every column") {

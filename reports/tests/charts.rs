@@ -97,3 +97,37 @@ fn explained_sweep_charts() {
         check(pair);
     }
 }
+
+/// The grid's heatmaps from fixture rows and points: a cell per configuration, OOM cells shown as such, one
+/// verdict per cell; and a one-cell grid.
+#[test]
+fn grid_heatmaps() {
+    use schema::tables::PointRow;
+    use schema::SweepRow;
+    let dir = std::env::var_os("CHARTS_OUT").map(std::path::PathBuf::from).unwrap_or_else(|| tempfile::tempdir().unwrap().keep());
+    let mut rows = Vec::new();
+    let mut points = Vec::new();
+    for (i, s) in [128u32, 1024, 4096].into_iter().enumerate() {
+        for (j, b) in [1u32, 8, 64].into_iter().enumerate() {
+            let oom = s == 4096 && b == 64;
+            rows.push(SweepRow { seq_len: s, batch: b, decode_p50_ms_per_tok: (!oom).then_some(10.0 + 3.0 * i as f64 + 5.0 * j as f64), total_tok_s: (!oom).then_some(100.0 * f64::from(b)), flag: if oom { "oom".into() } else { String::new() }, ..Default::default() });
+            if !oom {
+                let bound = ["launch-bound", "memory-bound", "compute-bound"][j];
+                points.push(PointRow { point: schema::phase::point_label(s, b), seq_len: s, batch: b, phase: "decode".into(), gpu_busy_pct: 30.0 + 30.0 * j as f64, kernels_per_step: 400.0, bound: bound.into(), ..Default::default() });
+            }
+        }
+    }
+    let (md, files) = latency_anatomy_reports::explained::render_grid(&rows, &points, &dir.join("charts"), &dir).unwrap();
+    assert!(md.contains("out of memory: s4096_b64"), "{md}");
+    assert_eq!(files.len(), 8);
+    for pair in files.chunks(2) {
+        check(pair);
+    }
+    let svg = std::fs::read_to_string(dir.join("charts/grid_bound.svg")).unwrap();
+    for t in ["launch", "memory", "compute", "OOM"] {
+        assert!(svg.contains(&format!(">\n{t}\n<")), "{t} drawn in the verdict map");
+    }
+    let one = tempfile::tempdir().unwrap();
+    let (_, f) = latency_anatomy_reports::explained::render_grid(&rows[..1], &[], &one.path().join("charts"), one.path()).unwrap();
+    assert_eq!(f.len(), 4, "no GPU maps without points");
+}

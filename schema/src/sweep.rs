@@ -73,9 +73,10 @@ impl SweepRow {
     }
 }
 
-/// The two regimes of a capture run, as its files name them: `<run>/seq_sweep.csv` (the unprofiled timing run),
-/// `<run>/nsys/seq_sweep.{nsys-rep,sqlite,csv}` (the whole regime profiled), and the same for `batch_sweep`.
-pub const REGIMES: [&str; 2] = ["seq_sweep", "batch_sweep"];
+/// The regimes of a capture run, as its files name them: `<run>/seq_sweep.csv` (the unprofiled timing run),
+/// `<run>/nsys/seq_sweep.{nsys-rep,sqlite,csv}` (the whole regime profiled), and the same for `batch_sweep` and,
+/// with `capture --grid` (instead of the other two), `grid_sweep`.
+pub const REGIMES: [&str; 3] = ["seq_sweep", "batch_sweep", "grid_sweep"];
 
 /// The unprofiled sweep rows of a capture run, for an export inside it (`<run>/nsys/<name>.sqlite` with
 /// `<run>/manifest.json`): the rows of the export's own regime CSV first (for `nsys/seq_sweep.sqlite`,

@@ -29,6 +29,10 @@ pub struct CaptureArgs {
     /// Prompt length of the batch regime.
     #[arg(long, default_value_t = 128)]
     pub batch_seq: u32,
+    /// Measure every `--seq` prompt length at every `--batch-sizes` batch size (grid_sweep.csv, heatmaps in
+    /// sweep.md) instead of the two one-dimensional regimes (`--batch-seq` is then unused).
+    #[arg(long)]
+    pub grid: bool,
     /// Points profiled with nsys and ncu, as SEQxBATCH (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "128x32,4096x1")]
     pub canonical: Vec<String>,
@@ -175,6 +179,7 @@ impl CaptureArgs {
             model,
             dtype,
             device,
+            grid: self.grid.then(|| ::capture::plan::Regime::Grid { seq_lens: self.seq.clone(), batches: self.batch_sizes.clone() }),
             seq_regime: ::capture::plan::Regime::SeqSweep { seq_lens: self.seq },
             batch_regime: ::capture::plan::Regime::BatchSweep { seq_len: self.batch_seq, batches: self.batch_sizes },
             canonical,
