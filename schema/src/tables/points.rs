@@ -48,30 +48,54 @@ crate::table! {
     launches_per_step: f64 ["count"],
     /// Mean memcpy/memset bytes per step.
     copy_bytes_per_step: f64 ["bytes"],
-    /// Mean GPU busy time of class `gemm` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `gemm` per step, ns.
     busy_gemm_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `attention` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `attention` per step, ns.
     busy_attention_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `normalization` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `normalization` per step, ns.
     busy_normalization_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `elementwise` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `elementwise` per step, ns.
     busy_elementwise_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `softmax` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `softmax` per step, ns.
     busy_softmax_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `reduction` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `reduction` per step, ns.
     busy_reduction_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `rotary` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `rotary` per step, ns.
     busy_rotary_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `copy_cast` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `copy_cast` per step, ns.
     busy_copy_cast_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `memory` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `memory` per step, ns.
     busy_memory_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `communication` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `communication` per step, ns.
     busy_communication_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `graph` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `graph` per step, ns.
     busy_graph_ns: f64 ["ns"],
-    /// Mean GPU busy time of class `other` per step, ns (÷ `tokens_per_step` for per token).
+    /// Mean GPU busy time of class `other` per step, ns.
     busy_other_ns: f64 ["ns"],
+    /// `busy_gemm_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_gemm_ns_per_token: Option<f64> ["ns"],
+    /// `busy_attention_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_attention_ns_per_token: Option<f64> ["ns"],
+    /// `busy_normalization_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_normalization_ns_per_token: Option<f64> ["ns"],
+    /// `busy_elementwise_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_elementwise_ns_per_token: Option<f64> ["ns"],
+    /// `busy_softmax_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_softmax_ns_per_token: Option<f64> ["ns"],
+    /// `busy_reduction_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_reduction_ns_per_token: Option<f64> ["ns"],
+    /// `busy_rotary_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_rotary_ns_per_token: Option<f64> ["ns"],
+    /// `busy_copy_cast_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_copy_cast_ns_per_token: Option<f64> ["ns"],
+    /// `busy_memory_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_memory_ns_per_token: Option<f64> ["ns"],
+    /// `busy_communication_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_communication_ns_per_token: Option<f64> ["ns"],
+    /// `busy_graph_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_graph_ns_per_token: Option<f64> ["ns"],
+    /// `busy_other_ns ÷ tokens_per_step`, ns per token (empty without tokens).
+    busy_other_ns_per_token: Option<f64> ["ns"],
     /// HBM floor of a step (model config at peak bandwidth), ns.
     hbm_floor_ns: Option<i64> ["ns"],
     /// `wall_p50_ns ÷ hbm_floor_ns`.
