@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 
 /// The error and its causes on one line, each cause once (library errors often repeat their source's text in
 /// their own message), made safe for a terminal.
-fn error_line(err: &anyhow::Error) -> String {
+pub(crate) fn error_line(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in err.chain() {
         let text = cause.to_string();
@@ -45,7 +45,10 @@ fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();
     let done = |r: anyhow::Result<()>| r.map(|()| 0);
     match cli.command {
-        Command::Analyze(args) => done(commands::analyze::analyze_cmd(args.into_config()?)),
+        Command::Analyze(args) => match args.into_run()? {
+            cli::analyze::AnalyzeRun::One(cfg) => done(commands::analyze::analyze_cmd(cfg)),
+            cli::analyze::AnalyzeRun::Many(cfg) => commands::fleet::fleet_cmd(cfg),
+        },
         Command::Report(args) => done(commands::report::report_cmd(args.into_config()?)),
         Command::Diff(args) => commands::diff::diff_cmd(args.into_config()?),
         Command::Sweep(args) => {

@@ -8,6 +8,7 @@
 pub mod charts;
 pub mod error;
 pub mod explained;
+pub mod fleet;
 pub mod diff;
 pub mod markdown;
 pub mod run;

@@ -11,11 +11,13 @@
 //! | `tables.json` | [`tables::Tables`] | analyze | reports |
 //! | `<table>.csv`, `<table>.parquet` | one row type per table, listed in [`table::visit`] | analyze | users' scripts |
 //! | `diff.json`, `diff.csv` | [`diff::DiffReport`], [`diff::DiffRow`] | diff | reports, CI jobs |
+//! | `fleet.csv` | [`fleet::FleetRow`] | analyze (many inputs) | users' scripts |
 //!
 //! NVTX range and phase names shared by the capture and the analyses are in [`phase`].
 #![deny(missing_docs)]
 
 pub mod diff;
+pub mod fleet;
 pub mod io;
 pub mod manifest;
 pub mod phase;

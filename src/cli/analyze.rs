@@ -21,8 +21,10 @@ pub enum FormatArg {
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
     /// The nsys SQLite export (`nsys export --type sqlite`) or a .nsys-rep/.qdrep report; or Nsight Compute
-    /// data alone (a .csv from `ncu --csv`, or a .ncu-rep converted with the ncu on PATH).
-    pub input: PathBuf,
+    /// data alone (a .csv from `ncu --csv`, or a .ncu-rep). Several inputs, or a folder (every .sqlite, .nsys-rep,
+    /// .qdrep and .ncu-rep under it), are analyzed each into its own folder under --out, with fleet.md/fleet.csv.
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
     /// Nsight Compute data of the same run (CSV pages or .ncu-rep), joined to the nsys kernels; repeat the
     /// flag for several exports of one session (e.g. one CSV per section).
     #[arg(long)]
@@ -63,11 +65,64 @@ pub struct AnalyzeArgs {
     /// Print each loading step with its timing on stderr (by default only when stderr is a terminal).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Many inputs: analyses run at once (default: the number of cores; each reads with fewer threads).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Many inputs: how each input's trace id (its folder under --out, its Parquet partition) is made: `path`
+    /// (its path below the folder given, `/` as `+`), `parent` (its folder's name) or `stem` (its file name);
+    /// made unique with `-2`, `-3`, … when two inputs would share one.
+    #[arg(long, value_enum, default_value = "path")]
+    pub trace_id_from: TraceIdFrom,
+    /// Many inputs: analyze every input again, even those whose analysis is newer than the input and complete.
+    #[arg(long)]
+    pub force: bool,
     /// How the export is read: `direct` bypasses the page cache (O_DIRECT, large aligned reads with read-ahead),
     /// `buffered` goes through it, `auto` reads directly a file of 64 MiB or more that is mostly not in the page
     /// cache. Same tables either way.
     #[arg(long, value_enum, default_value = "auto")]
     pub io: IoArg,
+}
+
+/// How a fleet input's trace id is made from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceIdFrom {
+    /// The path below the folder given (`/` as `+`, extension dropped).
+    Path,
+    /// The name of the input's folder.
+    Parent,
+    /// The input's file name without extension.
+    Stem,
+}
+
+/// One input of a fleet analysis.
+#[derive(Debug, Clone)]
+pub struct FleetInput {
+    pub path: PathBuf,
+    pub trace_id: String,
+}
+
+/// Validated configuration of an analysis of many inputs.
+#[derive(Debug)]
+pub struct FleetConfig {
+    pub inputs: Vec<FleetInput>,
+    pub out: PathBuf,
+    pub formats: Vec<::analyze::Format>,
+    pub options: ::analyze::Options,
+    pub top: usize,
+    pub jobs: usize,
+    pub force: bool,
+    pub quiet: bool,
+    /// Things said about the inputs (ids made unique, duplicates skipped).
+    pub notes: Vec<String>,
+}
+
+/// One input or many.
+#[derive(Debug)]
+pub enum AnalyzeRun {
+    /// One export or ncu input (with its own --out).
+    One(AnalyzeConfig),
+    /// Several inputs or a folder of them.
+    Many(FleetConfig),
 }
 
 /// Validated `analyze` configuration.
@@ -84,15 +139,125 @@ pub struct AnalyzeConfig {
     pub verbose: bool,
 }
 
+/// Input files of a fleet under `dir`: `.sqlite`, `.nsys-rep`, `.qdrep` and `.ncu-rep` (a report beside an export
+/// of the same name is left for the export), sorted; nothing below `skip` (the output folder).
+fn inputs_under(dir: &std::path::Path, skip: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let skip_c = skip.canonicalize().ok();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let meta = std::fs::symlink_metadata(&p)?;
+        if meta.is_dir() {
+            if skip_c.is_some() && p.canonicalize().ok() == skip_c {
+                continue;
+            }
+            inputs_under(&p, skip, out)?;
+        } else if meta.is_file() {
+            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            let report = ext == "nsys-rep" || ext == "qdrep";
+            if (ext == "sqlite" || report || ext == "ncu-rep") && !(report && p.with_extension("sqlite").is_file()) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A trace id safe as a folder name: letters, digits, `.`, `_`, `+`, `-`; anything else `_`; no leading `.`.
+fn safe_id(s: &str) -> String {
+    let t: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || "._+-".contains(c) { c } else { '_' }).collect();
+    let t = t.trim_start_matches('.').to_string();
+    if t.is_empty() { "trace".into() } else { t }
+}
+
 impl AnalyzeArgs {
-    /// Checks the arguments and fills in defaults.
+    /// Checks the arguments: one input (a file) is an ordinary analysis, several or a folder a fleet.
+    pub fn into_run(self) -> anyhow::Result<AnalyzeRun> {
+        if self.inputs.len() == 1 && !self.inputs[0].is_dir() {
+            return self.into_config().map(AnalyzeRun::One);
+        }
+        if !self.ncu.is_empty() {
+            anyhow::bail!("--ncu joins Nsight Compute data to one export; give one input, or put the .ncu-rep files in the folder to analyze them alone");
+        }
+        if self.trace_id.is_some() {
+            anyhow::bail!("--trace-id names one input's trace; with several inputs each gets its own (see --trace-id-from)");
+        }
+        if self.sweep_csv.is_some() || !self.unprofiled_csv.is_empty() {
+            anyhow::bail!("--sweep-csv and --unprofiled-csv describe one export; with several inputs each takes the CSVs beside it");
+        }
+        let out = self.out.clone().unwrap_or_else(|| PathBuf::from("results").join("analysis"));
+        let mut found: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for i in &self.inputs {
+            if i.is_dir() {
+                let mut v = Vec::new();
+                inputs_under(i, &out, &mut v).map_err(|e| anyhow::anyhow!("{}: {e}", i.display()))?;
+                if v.is_empty() {
+                    anyhow::bail!("{}: no .sqlite, .nsys-rep, .qdrep or .ncu-rep file under it", i.display());
+                }
+                found.extend(v.into_iter().map(|p| (i.clone(), p)));
+            } else {
+                ::analyze::fsutil::check_input(i)?;
+                found.push((i.parent().map(|p| p.to_path_buf()).unwrap_or_default(), i.clone()));
+            }
+        }
+        let mut notes = Vec::new();
+        let mut inputs: Vec<FleetInput> = Vec::new();
+        let mut seen_paths = std::collections::BTreeSet::new();
+        let mut used = std::collections::BTreeSet::new();
+        for (root, p) in found {
+            let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
+            if !seen_paths.insert(canon) {
+                notes.push(format!("{} is given twice; analyzed once", p.display()));
+                continue;
+            }
+            let rel = p.strip_prefix(&root).unwrap_or(&p).with_extension("");
+            let base = match self.trace_id_from {
+                TraceIdFrom::Path => rel.iter().map(|c| c.to_string_lossy().into_owned()).collect::<Vec<_>>().join("+"),
+                TraceIdFrom::Parent => p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                TraceIdFrom::Stem => p.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            };
+            let base = safe_id(&base);
+            let mut id = base.clone();
+            let mut k = 2;
+            while !used.insert(id.clone()) {
+                id = format!("{base}-{k}");
+                k += 1;
+            }
+            if id != base {
+                notes.push(format!("{}: trace id {base} is taken; using {id}", p.display()));
+            }
+            inputs.push(FleetInput { path: p, trace_id: id });
+        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let jobs = match self.jobs {
+            Some(0) => anyhow::bail!("--jobs must be at least 1"),
+            Some(j) => j,
+            None => cores,
+        };
+        let (force, quiet, top) = (self.force, self.quiet, self.top);
+        let one = self.into_config_for(&out)?;
+        Ok(AnalyzeRun::Many(FleetConfig { inputs, out, formats: one.formats, options: one.options, top, jobs, force, quiet, notes }))
+    }
+
+    /// The shared options of a fleet, validated as for one input.
+    fn into_config_for(mut self, out: &std::path::Path) -> anyhow::Result<AnalyzeConfig> {
+        self.inputs.truncate(1);
+        self.out = Some(out.to_path_buf());
+        // A folder has no file stem of its own: any name does for the shared options.
+        if self.inputs[0].is_dir() {
+            self.inputs[0] = self.inputs[0].join("fleet");
+        }
+        self.into_config()
+    }
+
+    /// Checks the arguments of one input and fills in defaults.
     pub fn into_config(self) -> anyhow::Result<AnalyzeConfig> {
-        let stem = self
-            .input
+        let input = self.inputs.into_iter().next().expect("clap requires an input");
+        let stem = input
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| anyhow::anyhow!("'{}' has no file name; give the path of an nsys export", self.input.display()))?;
+            .ok_or_else(|| anyhow::anyhow!("'{}' has no file name; give the path of an nsys export", input.display()))?;
         let out = self.out.unwrap_or_else(|| PathBuf::from("results").join("analysis").join(&stem));
         let phases: Vec<String> = self.phases.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
         if self.top == 0 {
@@ -105,10 +270,10 @@ impl AnalyzeArgs {
         options.models = match &self.sweep_csv {
             Some(p) => ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)
                 .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,
-            None => ::analyze::passes::traffic::ModelBytes::beside(&self.input),
+            None => ::analyze::passes::traffic::ModelBytes::beside(&input),
         };
         options.unprofiled = if self.unprofiled_csv.is_empty() {
-            schema::sweep::unprofiled_rows_for(&self.input)
+            schema::sweep::unprofiled_rows_for(&input)
         } else {
             let mut rows = Vec::new();
             for p in &self.unprofiled_csv {
@@ -132,7 +297,7 @@ impl AnalyzeArgs {
             Some(t) => t,
             None => stem.clone(),
         };
-        Ok(AnalyzeConfig { input: self.input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet, verbose: self.verbose })
+        Ok(AnalyzeConfig { input, ncu: self.ncu, out, formats, trace_id, options, top: self.top, quiet: self.quiet, verbose: self.verbose })
     }
 }
 

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod bench;
 pub mod capture;
 pub mod diff;
+pub mod fleet;
 pub mod report;
 
 /// Locks an output folder for this process, saying so when another one holds it and this one waits.

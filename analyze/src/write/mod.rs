@@ -84,7 +84,7 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
     }
     if formats.contains(&Format::Parquet) {
         #[cfg(feature = "parquet")]
-        written.extend(write_all(&parquet::Parquet { trace_id }, t, dir)?);
+        written.extend(write_all(&parquet::Parquet { trace_id, partitioned: false }, t, dir)?);
         #[cfg(not(feature = "parquet"))]
         return Err(AnalyzeError::Serialize {
             path: dir.to_path_buf(),
@@ -106,4 +106,11 @@ pub fn write_tables_as(t: &Tables, dir: &Path, formats: &[Format], trace_id: &st
         }
     }
     Ok(())
+}
+
+/// Writes every table of `t` into the Hive-partitioned Parquet dataset rooted at `root`
+/// (`<root>/<table>/trace_id=<trace_id>/part-0.parquet`), replacing that trace's partition.
+#[cfg(feature = "parquet")]
+pub fn write_parquet_partition(t: &Tables, root: &Path, trace_id: &str) -> Result<()> {
+    write_all(&parquet::Parquet { trace_id, partitioned: true }, t, root).map(|_| ())
 }

@@ -65,6 +65,14 @@ pub fn frame<T: Table>(t: &Tables, trace_id: &str) -> Result<DataFrame> {
 pub struct Parquet<'a> {
     /// Value of the `trace_id` column.
     pub trace_id: &'a str,
+    /// Write a Hive-style partition of a dataset (`<dir>/<table>/trace_id=<id>/part-0.parquet`, the `trace_id`
+    /// column left to the partition's name) instead of `<dir>/<table>.parquet`.
+    pub partitioned: bool,
+}
+
+/// The file of table `name` in a Hive-partitioned dataset rooted at `root`.
+pub fn partition_path(root: &Path, name: &str, trace_id: &str) -> std::path::PathBuf {
+    root.join(name).join(format!("trace_id={trace_id}")).join("part-0.parquet")
 }
 
 impl super::TableFormat for Parquet<'_> {
@@ -73,7 +81,16 @@ impl super::TableFormat for Parquet<'_> {
             return Ok(None);
         }
         let mut df = frame::<T>(t, self.trace_id)?;
-        let path = dir.join(format!("{}.parquet", T::NAME));
+        let path = if self.partitioned {
+            let path = partition_path(dir, T::NAME, self.trace_id);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| AnalyzeError::Io(IoError::Write { path: parent.to_path_buf(), source }))?;
+            }
+            df = df.drop("trace_id").map_err(|e| AnalyzeError::Serialize { path: path.clone(), detail: e.to_string() })?;
+            path
+        } else {
+            dir.join(format!("{}.parquet", T::NAME))
+        };
         let tmp = crate::fsutil::temp_beside(&path);
         let file = std::fs::File::create(&tmp).map_err(|source| AnalyzeError::Io(IoError::Write { path: path.clone(), source }))?;
         let written = ParquetWriter::new(file)
