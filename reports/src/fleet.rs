@@ -62,7 +62,8 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// Marks the outliers of `rows` (see the module docs): each gets its reasons in `outlier`.
 pub fn mark_outliers(rows: &mut [FleetRow]) {
-    let metrics: [(&str, fn(&FleetRow) -> Option<f64>); 2] = [
+    type Metric = fn(&FleetRow) -> Option<f64>;
+    let metrics: [(&str, Metric); 2] = [
         ("busy_pct", |r| (r.status != "failed" && r.devices > 0).then_some(r.busy_pct)),
         ("decode_step_p50_ns", |r| r.decode_step_p50_ns.map(|v| v as f64)),
     ];
