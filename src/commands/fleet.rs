@@ -70,6 +70,15 @@ pub fn fleet_cmd(cfg: FleetConfig) -> anyhow::Result<u8> {
     let done = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..n).map(|_| None).collect());
     let say = Mutex::new(());
+    // On a terminal, one bar over the inputs with a line per finished one above it; elsewhere, the lines alone.
+    use std::io::IsTerminal;
+    let bar = if !cfg.quiet && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(n as u64);
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} inputs  ETA {eta}").expect("valid template"));
+        Some(b)
+    } else {
+        None
+    };
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
@@ -97,12 +106,22 @@ pub fn fleet_cmd(cfg: FleetConfig) -> anyhow::Result<u8> {
                         "up-to-date" => "up to date (reused)".to_string(),
                         _ => format!("{} kernels, {:.2} s", o.row.kernels, o.row.seconds),
                     };
-                    eprintln!("[{finished}/{n}] {}: {}", ::capture::text::term_safe(&i.trace_id), ::capture::text::term_safe(&what));
+                    let line = format!("[{finished}/{n}] {}: {}", ::capture::text::term_safe(&i.trace_id), ::capture::text::term_safe(&what));
+                    match &bar {
+                        Some(b) => {
+                            b.println(line);
+                            b.inc(1);
+                        }
+                        None => eprintln!("{line}"),
+                    }
                 }
                 outcomes.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(o);
             });
         }
     });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     let outcomes: Vec<Outcome> = outcomes.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect();
     let mut rows: Vec<FleetRow> = outcomes.iter().map(|o| o.row.clone()).collect();
     ::reports::fleet::mark_outliers(&mut rows);
