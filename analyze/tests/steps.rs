@@ -526,3 +526,9 @@ fn points_per_step_and_per_token_beside_the_unprofiled_sweep() {
         assert_eq!((r.steps, r.wall_p50_ns, r.gpu_busy_pct, &r.bound), (s.steps, s.wall_p50_ns, s.gpu_busy_pct, &s.bound));
     }
 }
+
+#[test]
+fn the_busy_columns_follow_the_class_order() {
+    let names: Vec<&str> = KernelClass::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(names, schema::tables::BUSY_CLASSES);
+}

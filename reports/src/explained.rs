@@ -12,24 +12,6 @@ use crate::charts::{write_figure, write_stacked_bars, ChartError, Panel, Series,
 use crate::markdown::{escape_cell, table};
 use crate::units::{fmt_ns, fmt_pct};
 
-/// The per-class busy columns of a point row, in the table's order.
-pub fn point_classes(r: &PointRow) -> [(&'static str, f64); 12] {
-    [
-        ("gemm", r.busy_gemm_ns),
-        ("attention", r.busy_attention_ns),
-        ("normalization", r.busy_normalization_ns),
-        ("elementwise", r.busy_elementwise_ns),
-        ("softmax", r.busy_softmax_ns),
-        ("reduction", r.busy_reduction_ns),
-        ("rotary", r.busy_rotary_ns),
-        ("copy_cast", r.busy_copy_cast_ns),
-        ("memory", r.busy_memory_ns),
-        ("communication", r.busy_communication_ns),
-        ("graph", r.busy_graph_ns),
-        ("other", r.busy_other_ns),
-    ]
-}
-
 /// One regime's rows of a phase, in axis order.
 fn phase_rows<'a>(rows: &'a [PointRow], phase: &str) -> Vec<&'a PointRow> {
     rows.iter().filter(|r| r.phase == phase).collect()
@@ -39,9 +21,9 @@ fn phase_rows<'a>(rows: &'a [PointRow], phase: &str) -> Vec<&'a PointRow> {
 /// (class, share at the first, share at the last), in %.
 pub fn growing_class(rows: &[&PointRow]) -> Option<(&'static str, f64, f64)> {
     let (a, b) = (rows.first()?, rows.last()?);
-    let share = |r: &PointRow, i: usize| if r.gpu_busy_ns_per_step > 0.0 { point_classes(r)[i].1 * 100.0 / r.gpu_busy_ns_per_step } else { 0.0 };
+    let share = |r: &PointRow, i: usize| if r.gpu_busy_ns_per_step > 0.0 { r.class_busy()[i].1 * 100.0 / r.gpu_busy_ns_per_step } else { 0.0 };
     (0..12)
-        .map(|i| (point_classes(a)[i].0, share(a, i), share(b, i)))
+        .map(|i| (a.class_busy()[i].0, share(a, i), share(b, i)))
         .filter(|(_, x, y)| y > x)
         .max_by(|p, q| (p.2 - p.1).total_cmp(&(q.2 - q.1)))
 }
@@ -96,9 +78,9 @@ fn anatomy_chart(dir: &Path, stem: &str, title: &str, rows: &[&PointRow], per_to
     let div = |r: &PointRow| if per_token { (r.tokens_per_step.max(1)) as f64 } else { 1.0 } * 1e6;
     let mut stacks: Vec<Stack> = Vec::new();
     for i in 0..12 {
-        let values: Vec<f64> = rows.iter().map(|r| point_classes(r)[i].1 / div(r)).collect();
+        let values: Vec<f64> = rows.iter().map(|r| r.class_busy()[i].1 / div(r)).collect();
         if values.iter().any(|&v| v > 0.0) {
-            stacks.push(Stack { name: format!("busy: {}", point_classes(rows[0])[i].0), values, color: None });
+            stacks.push(Stack { name: format!("busy: {}", rows[0].class_busy()[i].0), values, color: None });
         }
     }
     stacks.push(Stack { name: "GPU idle".into(), values: rows.iter().map(|r| r.gpu_idle_ns_per_step / div(r)).collect(), color: Some(IDLE) });

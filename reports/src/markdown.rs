@@ -273,24 +273,6 @@ fn traffic_section(out: &mut String, t: &Tables) {
 /// Marks where the step chart goes in the steps section (an HTML comment: invisible when no chart is drawn).
 pub const STEPS_CHART_MARK: &str = "<!-- steps chart -->";
 
-/// The class columns of a step summary row, in the table's order: (class, mean busy ns per step).
-pub fn step_classes(r: &schema::tables::StepSummaryRow) -> [(&'static str, f64); 12] {
-    [
-        ("gemm", r.busy_gemm_ns),
-        ("attention", r.busy_attention_ns),
-        ("normalization", r.busy_normalization_ns),
-        ("elementwise", r.busy_elementwise_ns),
-        ("softmax", r.busy_softmax_ns),
-        ("reduction", r.busy_reduction_ns),
-        ("rotary", r.busy_rotary_ns),
-        ("copy_cast", r.busy_copy_cast_ns),
-        ("memory", r.busy_memory_ns),
-        ("communication", r.busy_communication_ns),
-        ("graph", r.busy_graph_ns),
-        ("other", r.busy_other_ns),
-    ]
-}
-
 /// `point phase` (or the phase alone when the steps are in no point): a step summary row's label.
 pub fn step_label(r: &schema::tables::StepSummaryRow) -> String {
     if r.point.is_empty() { r.phase.clone() } else { format!("{} {}", r.point, r.phase) }
@@ -311,7 +293,7 @@ fn steps_section(out: &mut String, t: &Tables) {
         .step_summary
         .iter()
         .map(|r| {
-            let mut classes: Vec<(&str, f64)> = step_classes(r).into_iter().filter(|(_, v)| *v > 0.0).collect();
+            let mut classes: Vec<(&str, f64)> = r.class_busy().into_iter().filter(|(_, v)| *v > 0.0).collect();
             classes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
             let busy = r.gpu_busy_ns_per_step;
             let split = classes.iter().take(2).map(|(c, v)| format!("{c} {}", fmt_pct(if busy > 0.0 { v * 100.0 / busy } else { 0.0 }))).collect::<Vec<_>>().join(", ");

@@ -93,8 +93,8 @@ pub fn attribution_charts(t: &Tables, dir: &Path) -> Result<Vec<(String, String)
         let cats: Vec<String> = t.step_summary.iter().map(crate::markdown::step_label).collect();
         let pct = |r: &schema::tables::StepSummaryRow, v: f64| if r.wall_mean_ns > 0.0 { v * 100.0 / r.wall_mean_ns } else { 0.0 };
         let mut stacks: Vec<Stack> = Vec::new();
-        for (i, (class, _)) in crate::markdown::step_classes(&t.step_summary[0]).iter().enumerate() {
-            let values: Vec<f64> = t.step_summary.iter().map(|r| pct(r, crate::markdown::step_classes(r)[i].1)).collect();
+        for (i, (class, _)) in t.step_summary[0].class_busy().iter().enumerate() {
+            let values: Vec<f64> = t.step_summary.iter().map(|r| pct(r, r.class_busy()[i].1)).collect();
             if values.iter().any(|&v| v > 0.0) {
                 stacks.push(Stack { name: format!("busy: {class}"), values, color: None });
             }

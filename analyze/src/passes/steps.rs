@@ -190,22 +190,9 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
     rows.into_iter().map(|(_, r)| r).collect()
 }
 
-/// The per-class busy columns of a step row, in [`KernelClass::ALL`] order.
+/// The per-class busy columns of a step row, in [`KernelClass::ALL`] order (the same as `BUSY_CLASSES`).
 pub fn class_busy(r: &StepRow) -> [i64; N_CLASSES] {
-    [
-        r.busy_gemm_ns,
-        r.busy_attention_ns,
-        r.busy_normalization_ns,
-        r.busy_elementwise_ns,
-        r.busy_softmax_ns,
-        r.busy_reduction_ns,
-        r.busy_rotary_ns,
-        r.busy_copy_cast_ns,
-        r.busy_memory_ns,
-        r.busy_communication_ns,
-        r.busy_graph_ns,
-        r.busy_other_ns,
-    ]
+    r.class_busy().map(|(_, v)| v)
 }
 
 /// CPU time of the synchronizing calls of thread `tid` that lie inside `[start, end]`.

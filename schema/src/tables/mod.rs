@@ -174,6 +174,23 @@ impl Tables {
     }
 }
 
+/// The kernel classes of the per-class busy columns (`busy_<class>_ns`), in column order.
+pub const BUSY_CLASSES: [&str; 12] = ["gemm", "attention", "normalization", "elementwise", "softmax", "reduction", "rotary", "copy_cast", "memory", "communication", "graph", "other"];
+
+/// The per-class busy columns of a row (`busy_<class>_ns`, in [`BUSY_CLASSES`] order), declared once for the
+/// three tables that have them.
+macro_rules! class_busy {
+    ($($row:ty => $v:ty),+) => { $(
+        impl $row {
+            /// (class, `busy_<class>_ns`) for every class, in [`BUSY_CLASSES`] order.
+            pub fn class_busy(&self) -> [(&'static str, $v); 12] {
+                [("gemm", self.busy_gemm_ns), ("attention", self.busy_attention_ns), ("normalization", self.busy_normalization_ns), ("elementwise", self.busy_elementwise_ns), ("softmax", self.busy_softmax_ns), ("reduction", self.busy_reduction_ns), ("rotary", self.busy_rotary_ns), ("copy_cast", self.busy_copy_cast_ns), ("memory", self.busy_memory_ns), ("communication", self.busy_communication_ns), ("graph", self.busy_graph_ns), ("other", self.busy_other_ns)]
+            }
+        }
+    )+ };
+}
+class_busy!(StepRow => i64, StepSummaryRow => f64, PointRow => f64);
+
 /// Current layout version of [`Tables`].
 pub const TABLES_SCHEMA: u32 = 1;
 
