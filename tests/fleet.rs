@@ -104,6 +104,18 @@ fn a_folder_of_exports_into_per_input_analyses_a_fleet_summary_and_one_dataset()
     let o = run(&["--force", "-q"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(csv_rows(&out.join("fleet.csv")).iter().filter(|r| r["status"] == "ok").count() == 3);
+    // `report` re-renders the fleet from its files alone: the same fleet.md; a row whose trace id would lead
+    // outside the folder is left out, said so.
+    let md = std::fs::read_to_string(out.join("fleet.md")).unwrap();
+    std::fs::remove_file(out.join("fleet.md")).unwrap();
+    bin().arg("report").arg(&out).assert().success();
+    assert_eq!(std::fs::read_to_string(out.join("fleet.md")).unwrap(), md);
+    let mut csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
+    csv.push_str("../../escape,x,ok,,,0,0,0,0.0,0.0,,,,0.0,\n");
+    std::fs::write(out.join("fleet.csv"), csv).unwrap();
+    let o = bin().arg("report").arg(&out).output().unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a folder name; row left out"), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 #[test]

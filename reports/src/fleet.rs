@@ -209,3 +209,44 @@ mod tests {
         assert!(two.iter().all(|r| r.outlier.is_empty()), "two inputs cannot tell which is off");
     }
 }
+
+/// True when `id` names one folder inside the fleet's (no separator, not `.` or `..`, not empty): a trace id read
+/// back from `fleet.csv` must not lead outside it.
+pub fn is_safe_id(id: &str) -> bool {
+    !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '\0'])
+}
+
+/// Re-renders a fleet folder from its files alone: every input's `report.md` from its `tables.json`, then
+/// `fleet.md` (outliers marked again) from `fleet.csv`. Returns the files written and what was left out.
+pub fn render_fleet_dir(dir: &Path, top: usize) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    let path = dir.join("fleet.csv");
+    let mut r = csv::Reader::from_path(&path).map_err(|e| ReportError::Serialize { path: path.clone(), detail: e.to_string() })?;
+    let mut rows: Vec<FleetRow> = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, row) in r.deserialize::<FleetRow>().enumerate() {
+        match row {
+            Ok(row) if is_safe_id(&row.trace_id) => rows.push(row),
+            Ok(row) => skipped.push(format!("{}:{}: trace id {:?} is not a folder name; row left out", path.display(), i + 2, row.trace_id)),
+            Err(e) => skipped.push(format!("{}:{}: {e}; row left out", path.display(), i + 2)),
+        }
+    }
+    let mut written = Vec::new();
+    let mut tables: Vec<Tables> = Vec::new();
+    for row in rows.iter().filter(|r| r.status != "failed") {
+        let sub = dir.join(&row.trace_id);
+        match schema::io::read_tables(&sub.join("tables.json")) {
+            Ok(t) => {
+                written.push(crate::run::write_analysis_report(&t, &sub, &crate::markdown::ReportOptions::with_top(top))?);
+                tables.push(t);
+            }
+            Err(e) => skipped.push(format!("{}: {e}; its report is left as it is", sub.display())),
+        }
+    }
+    for row in &mut rows {
+        row.outlier.clear();
+    }
+    mark_outliers(&mut rows);
+    let refs: Vec<&Tables> = tables.iter().collect();
+    written.extend(write_fleet(&rows, &refs, dir, top)?);
+    Ok((written, skipped))
+}

@@ -24,6 +24,8 @@ pub enum ReportTarget {
     Run,
     /// A folder written by `analyze` (`tables.json`).
     Analysis,
+    /// A folder written by `analyze` of many inputs (`fleet.csv`, a folder per input).
+    Fleet,
 }
 
 /// Validated `report` configuration.
@@ -58,9 +60,11 @@ impl ReportArgs {
             ReportTarget::Run
         } else if dir.join("tables.json").is_file() {
             ReportTarget::Analysis
+        } else if dir.join("fleet.csv").is_file() {
+            ReportTarget::Fleet
         } else {
             anyhow::bail!(
-                "'{}' is neither a capture run folder (manifest.json, seq_sweep.csv) nor an analysis folder (tables.json); run `latency-anatomy capture` or `latency-anatomy analyze EXPORT --out {}` first",
+                "'{}' is neither a capture run folder (manifest.json, seq_sweep.csv), an analysis folder (tables.json) nor a fleet folder (fleet.csv); run `latency-anatomy capture` or `latency-anatomy analyze EXPORT --out {}` first",
                 dir.display(),
                 dir.display()
             );

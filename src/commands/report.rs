@@ -16,6 +16,13 @@ pub fn report_cmd(cfg: ReportConfig) -> anyhow::Result<()> {
             }
             println!("wrote {} files; start at {}", files.len(), ::capture::text::path(&dir.join("index.md")));
         }
+        ReportTarget::Fleet => {
+            let (files, skipped) = ::reports::fleet::render_fleet_dir(dir, cfg.top).with_context(|| format!("cannot re-render '{}'", ::capture::text::path(dir)))?;
+            for m in &skipped {
+                eprintln!("warning: {}", ::capture::text::term_safe(m));
+            }
+            println!("wrote {} files; start at {}", files.len(), ::capture::text::path(&dir.join("fleet.md")));
+        }
         ReportTarget::Analysis => {
             let out = ::reports::run::render_analysis_dir(dir, &::reports::ReportOptions::with_top(cfg.top))
                 .with_context(|| format!("cannot re-render '{}'", ::capture::text::path(dir)))?;
