@@ -179,37 +179,6 @@ pub fn render_fleet(rows: &[FleetRow], tables: &[&Tables], top: usize) -> String
     md
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn r(id: &str, busy: f64, step: Option<i64>) -> FleetRow {
-        FleetRow { trace_id: id.into(), status: "ok".into(), devices: 1, busy_pct: busy, decode_step_p50_ns: step, ..Default::default() }
-    }
-
-    #[test]
-    fn a_straggler_stands_out() {
-        // Seven ranks near 90 % busy and 14 ms per decode step; rank 5 at 61 % and 22 ms.
-        let mut rows: Vec<FleetRow> = (0..8)
-            .map(|i| if i == 5 { r("rank5", 61.0, Some(22_000_000)) } else { r(&format!("rank{i}"), 90.0 + (i % 3) as f64 * 0.5, Some(14_000_000 + i * 50_000)) })
-            .collect();
-        mark_outliers(&mut rows);
-        let flagged: Vec<&str> = rows.iter().filter(|r| !r.outlier.is_empty()).map(|r| r.trace_id.as_str()).collect();
-        assert_eq!(flagged, ["rank5"]);
-        assert!(rows[5].outlier.contains("busy_pct") && rows[5].outlier.contains("below") && rows[5].outlier.contains("decode_step_p50_ns") && rows[5].outlier.contains("above"), "{}", rows[5].outlier);
-    }
-
-    #[test]
-    fn identical_inputs_and_small_fleets_flag_nothing() {
-        let mut rows: Vec<FleetRow> = (0..5).map(|i| r(&format!("n{i}"), 80.0, Some(1000))).collect();
-        mark_outliers(&mut rows);
-        assert!(rows.iter().all(|r| r.outlier.is_empty()));
-        let mut two = vec![r("a", 10.0, None), r("b", 90.0, None)];
-        mark_outliers(&mut two);
-        assert!(two.iter().all(|r| r.outlier.is_empty()), "two inputs cannot tell which is off");
-    }
-}
-
 /// True when `id` names one folder inside the fleet's (no separator, not `.` or `..`, not empty): a trace id read
 /// back from `fleet.csv` must not lead outside it.
 pub fn is_safe_id(id: &str) -> bool {
@@ -249,4 +218,35 @@ pub fn render_fleet_dir(dir: &Path, top: usize) -> Result<(Vec<PathBuf>, Vec<Str
     let refs: Vec<&Tables> = tables.iter().collect();
     written.extend(write_fleet(&rows, &refs, dir, top)?);
     Ok((written, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(id: &str, busy: f64, step: Option<i64>) -> FleetRow {
+        FleetRow { trace_id: id.into(), status: "ok".into(), devices: 1, busy_pct: busy, decode_step_p50_ns: step, ..Default::default() }
+    }
+
+    #[test]
+    fn a_straggler_stands_out() {
+        // Seven ranks near 90 % busy and 14 ms per decode step; rank 5 at 61 % and 22 ms.
+        let mut rows: Vec<FleetRow> = (0..8)
+            .map(|i| if i == 5 { r("rank5", 61.0, Some(22_000_000)) } else { r(&format!("rank{i}"), 90.0 + (i % 3) as f64 * 0.5, Some(14_000_000 + i * 50_000)) })
+            .collect();
+        mark_outliers(&mut rows);
+        let flagged: Vec<&str> = rows.iter().filter(|r| !r.outlier.is_empty()).map(|r| r.trace_id.as_str()).collect();
+        assert_eq!(flagged, ["rank5"]);
+        assert!(rows[5].outlier.contains("busy_pct") && rows[5].outlier.contains("below") && rows[5].outlier.contains("decode_step_p50_ns") && rows[5].outlier.contains("above"), "{}", rows[5].outlier);
+    }
+
+    #[test]
+    fn identical_inputs_and_small_fleets_flag_nothing() {
+        let mut rows: Vec<FleetRow> = (0..5).map(|i| r(&format!("n{i}"), 80.0, Some(1000))).collect();
+        mark_outliers(&mut rows);
+        assert!(rows.iter().all(|r| r.outlier.is_empty()));
+        let mut two = vec![r("a", 10.0, None), r("b", 90.0, None)];
+        mark_outliers(&mut two);
+        assert!(two.iter().all(|r| r.outlier.is_empty()), "two inputs cannot tell which is off");
+    }
 }

@@ -44,7 +44,7 @@ pub fn point_rows(steps: &[StepRow], summary: &[StepSummaryRow], unprofiled: &[S
             let n = measured.len().max(1) as f64;
             let copy = measured.iter().map(|r| r.copy_bytes as f64).sum::<f64>() / n;
             let unprof = unprofiled_p50_ns(unprofiled, seq, batch, &s.phase);
-            Some(PointRow {
+            let mut row = PointRow {
                 point: s.point.clone(),
                 seq_len: seq,
                 batch,
@@ -65,36 +65,17 @@ pub fn point_rows(steps: &[StepRow], summary: &[StepSummaryRow], unprofiled: &[S
                 kernels_per_step: s.kernels_per_step,
                 launches_per_step: s.launches_per_step,
                 copy_bytes_per_step: r1(copy),
-                busy_gemm_ns: s.busy_gemm_ns,
-                busy_attention_ns: s.busy_attention_ns,
-                busy_normalization_ns: s.busy_normalization_ns,
-                busy_elementwise_ns: s.busy_elementwise_ns,
-                busy_softmax_ns: s.busy_softmax_ns,
-                busy_reduction_ns: s.busy_reduction_ns,
-                busy_rotary_ns: s.busy_rotary_ns,
-                busy_copy_cast_ns: s.busy_copy_cast_ns,
-                busy_memory_ns: s.busy_memory_ns,
-                busy_communication_ns: s.busy_communication_ns,
-                busy_graph_ns: s.busy_graph_ns,
-                busy_other_ns: s.busy_other_ns,
-                busy_gemm_ns_per_token: per_token(s.busy_gemm_ns),
-                busy_attention_ns_per_token: per_token(s.busy_attention_ns),
-                busy_normalization_ns_per_token: per_token(s.busy_normalization_ns),
-                busy_elementwise_ns_per_token: per_token(s.busy_elementwise_ns),
-                busy_softmax_ns_per_token: per_token(s.busy_softmax_ns),
-                busy_reduction_ns_per_token: per_token(s.busy_reduction_ns),
-                busy_rotary_ns_per_token: per_token(s.busy_rotary_ns),
-                busy_copy_cast_ns_per_token: per_token(s.busy_copy_cast_ns),
-                busy_memory_ns_per_token: per_token(s.busy_memory_ns),
-                busy_communication_ns_per_token: per_token(s.busy_communication_ns),
-                busy_graph_ns_per_token: per_token(s.busy_graph_ns),
-                busy_other_ns_per_token: per_token(s.busy_other_ns),
                 hbm_floor_ns: s.hbm_floor_ns,
                 floor_ratio: s.floor_ratio,
                 bound: s.bound.clone(),
                 unprofiled_p50_ns: unprof,
                 profiled_over_unprofiled: unprof.filter(|&u| u > 0).map(|u| r2(s.wall_p50_ns as f64 / u as f64)),
-            })
+                ..Default::default()
+            };
+            let busy = s.class_busy().map(|(_, v)| v);
+            row.set_class_busy(busy);
+            row.set_class_busy_per_token(busy.map(per_token));
+            Some(row)
         })
         .collect();
     // The summary's order within a point (phases as given) is kept by the stable sort.

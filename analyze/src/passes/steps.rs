@@ -147,7 +147,7 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
             ops.iter().filter(|&&(_, _, op)| op < trace.kernels.len() && attr.launch[op] != NONE && is_graph(attr.launch[op])).count() as u64
         };
         let top = (0..N_CLASSES).filter(|&c| by_class[c] > 0).max_by_key(|&c| (by_class[c], std::cmp::Reverse(c)));
-        let row = StepRow {
+        let mut row = StepRow {
             point: st.point.clone(),
             rep: st.rep.clone(),
             phase: st.phase.clone(),
@@ -171,19 +171,9 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
             launch_api_ns,
             sync_api_ns: sync_ns(trace, st.global_tid, st.start, st.end),
             top_class: top.map(|c| KernelClass::ALL[c].as_str().to_string()).unwrap_or_default(),
-            busy_gemm_ns: by_class[class_index(KernelClass::Gemm)],
-            busy_attention_ns: by_class[class_index(KernelClass::Attention)],
-            busy_normalization_ns: by_class[class_index(KernelClass::Normalization)],
-            busy_elementwise_ns: by_class[class_index(KernelClass::Elementwise)],
-            busy_softmax_ns: by_class[class_index(KernelClass::Softmax)],
-            busy_reduction_ns: by_class[class_index(KernelClass::Reduction)],
-            busy_rotary_ns: by_class[class_index(KernelClass::Rotary)],
-            busy_copy_cast_ns: by_class[class_index(KernelClass::CopyCast)],
-            busy_memory_ns: by_class[class_index(KernelClass::Memory)],
-            busy_communication_ns: by_class[class_index(KernelClass::Communication)],
-            busy_graph_ns: by_class[class_index(KernelClass::Graph)],
-            busy_other_ns: by_class[class_index(KernelClass::Other)],
+            ..Default::default()
         };
+        row.set_class_busy(by_class);
         rows.push((st.order, row));
     }
     rows.sort_by(|(oa, a), (ob, b)| (a.cpu_start_ns, a.thread, oa).cmp(&(b.cpu_start_ns, b.thread, ob)));
@@ -376,7 +366,6 @@ pub fn summarize(rows: &[StepRow], phase_order: &[String], models: &[ModelBytes]
                     by_class[c] += *b as i128;
                 }
             }
-            let cls = |k: KernelClass| mean(by_class[class_index(k)]);
             let top = (0..N_CLASSES).filter(|&c| by_class[c] > 0).max_by_key(|&c| (by_class[c], std::cmp::Reverse(c)));
             let predicted = model_for(models, &point).and_then(|m| predicted_step_bytes(m, &phase)).map(|b| b.round() as i64);
             let floor = predicted.zip(peak_bps).map(|(b, bps)| (b as f64 / bps * 1e9).round() as i64).filter(|&f| f > 0);
@@ -396,7 +385,7 @@ pub fn summarize(rows: &[StepRow], phase_order: &[String], models: &[ModelBytes]
                 ncu_memory_compute_ns: ncu.get(phase.as_str()).copied(),
             };
             let (bound, reason) = verdict(&vin);
-            StepSummaryRow {
+            let mut row = StepSummaryRow {
                 steps: vin.steps,
                 wall_p50_ns: wall_p50,
                 wall_p90_ns: nearest_rank(&walls, 90.0),
@@ -418,18 +407,6 @@ pub fn summarize(rows: &[StepRow], phase_order: &[String], models: &[ModelBytes]
                 },
                 launch_api_ns_per_launch: vin.api_ns_per_launch,
                 sync_api_ns_per_step: mean(sum(&|r| r.sync_api_ns)),
-                busy_gemm_ns: cls(KernelClass::Gemm),
-                busy_attention_ns: cls(KernelClass::Attention),
-                busy_normalization_ns: cls(KernelClass::Normalization),
-                busy_elementwise_ns: cls(KernelClass::Elementwise),
-                busy_softmax_ns: cls(KernelClass::Softmax),
-                busy_reduction_ns: cls(KernelClass::Reduction),
-                busy_rotary_ns: cls(KernelClass::Rotary),
-                busy_copy_cast_ns: cls(KernelClass::CopyCast),
-                busy_memory_ns: cls(KernelClass::Memory),
-                busy_communication_ns: cls(KernelClass::Communication),
-                busy_graph_ns: cls(KernelClass::Graph),
-                busy_other_ns: cls(KernelClass::Other),
                 predicted_bytes_per_step: predicted,
                 hbm_floor_ns: floor,
                 floor_ratio: floor.map(|f| r2(wall_p50 as f64 / f as f64)),
@@ -437,7 +414,10 @@ pub fn summarize(rows: &[StepRow], phase_order: &[String], models: &[ModelBytes]
                 bound_reason: reason,
                 point,
                 phase,
-            }
+                ..Default::default()
+            };
+            row.set_class_busy(by_class.map(mean));
+            row
         })
         .collect()
 }

@@ -182,6 +182,11 @@ pub const BUSY_CLASSES: [&str; 12] = ["gemm", "attention", "normalization", "ele
 macro_rules! class_busy {
     ($($row:ty => $v:ty),+) => { $(
         impl $row {
+            /// Sets every `busy_<class>_ns`, in [`BUSY_CLASSES`] order.
+            pub fn set_class_busy(&mut self, v: [$v; 12]) {
+                [self.busy_gemm_ns, self.busy_attention_ns, self.busy_normalization_ns, self.busy_elementwise_ns, self.busy_softmax_ns, self.busy_reduction_ns, self.busy_rotary_ns, self.busy_copy_cast_ns, self.busy_memory_ns, self.busy_communication_ns, self.busy_graph_ns, self.busy_other_ns] = v;
+            }
+
             /// (class, `busy_<class>_ns`) for every class, in [`BUSY_CLASSES`] order.
             pub fn class_busy(&self) -> [(&'static str, $v); 12] {
                 [("gemm", self.busy_gemm_ns), ("attention", self.busy_attention_ns), ("normalization", self.busy_normalization_ns), ("elementwise", self.busy_elementwise_ns), ("softmax", self.busy_softmax_ns), ("reduction", self.busy_reduction_ns), ("rotary", self.busy_rotary_ns), ("copy_cast", self.busy_copy_cast_ns), ("memory", self.busy_memory_ns), ("communication", self.busy_communication_ns), ("graph", self.busy_graph_ns), ("other", self.busy_other_ns)]

@@ -108,3 +108,10 @@ crate::table! {
     /// `wall_p50_ns ÷ unprofiled_p50_ns`: the profiled run's step against the clean one (the profiler's overhead).
     profiled_over_unprofiled: Option<f64> ["x"],
 }
+
+impl PointRow {
+    /// Sets every `busy_<class>_ns_per_token`, in [`super::BUSY_CLASSES`] order.
+    pub fn set_class_busy_per_token(&mut self, v: [Option<f64>; 12]) {
+        [self.busy_gemm_ns_per_token, self.busy_attention_ns_per_token, self.busy_normalization_ns_per_token, self.busy_elementwise_ns_per_token, self.busy_softmax_ns_per_token, self.busy_reduction_ns_per_token, self.busy_rotary_ns_per_token, self.busy_copy_cast_ns_per_token, self.busy_memory_ns_per_token, self.busy_communication_ns_per_token, self.busy_graph_ns_per_token, self.busy_other_ns_per_token] = v;
+    }
+}
