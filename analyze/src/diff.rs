@@ -16,6 +16,7 @@ use schema::diff::{Check, DiffReport, DiffRow, Headline, DIFF_SCHEMA};
 use schema::Tables;
 
 use crate::passes::ncu_phases::base_name;
+use crate::tables::{r1, r2};
 
 /// |t| from which a change is beyond run-to-run noise.
 pub const T_SIGNIFICANT: f64 = 3.0;
@@ -126,14 +127,6 @@ fn welch(a: &Agg, b: &Agg) -> Option<f64> {
     } else {
         f64::INFINITY.copysign(mb - ma)
     })
-}
-
-fn r1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-fn r2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn pct(delta: f64, base: f64) -> Option<f64> {

@@ -160,17 +160,20 @@ fn numbered<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())).then_some(rest)
 }
 
+/// The prompt length and batch digits of a point label as [`point_label`] writes it (`s128_b32` → `("128",
+/// "32")`), the name compared without its domain; `None` for any other name.
+pub fn point_digits(range_name: &str) -> Option<(&str, &str)> {
+    let (seq, batch) = base_name(range_name).strip_prefix('s')?.split_once("_b")?;
+    (numbered(seq, "").is_some() && numbered(batch, "").is_some()).then_some((seq, batch))
+}
+
 /// The role of a range name: a point (`s128_b1`), a rep (`rep_0`), a warmup (`warmup_0`), a step (matches
 /// `steps`) or plain. Names are compared without their domain; points and reps exactly as [`point_label`],
 /// [`rep_range`] and [`warmup_range`] write them.
 pub fn role_of(range_name: &str, steps: &StepPattern) -> Role {
     let b = base_name(range_name);
-    if let Some(rest) = b.strip_prefix('s') {
-        if let Some((seq, batch)) = rest.split_once("_b") {
-            if !seq.is_empty() && seq.bytes().all(|c| c.is_ascii_digit()) && numbered(batch, "").is_some() {
-                return Role::Point;
-            }
-        }
+    if point_digits(b).is_some() {
+        return Role::Point;
     }
     if numbered(b, "rep_").is_some() {
         return Role::Rep;

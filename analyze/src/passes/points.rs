@@ -6,9 +6,9 @@ pub use schema::tables::PointRow;
 use schema::tables::{StepRow, StepSummaryRow};
 use schema::SweepRow;
 
-/// (seq_len, batch) of a point label `s{seq}_b{batch}`.
+/// (seq_len, batch) of a point label `s{seq}_b{batch}` ([`schema::phase::point_digits`]; `None` past `u32`).
 pub fn parse_point(label: &str) -> Option<(u32, u32)> {
-    let (seq, batch) = label.strip_prefix('s')?.split_once("_b")?;
+    let (seq, batch) = schema::phase::point_digits(label)?;
     Some((seq.parse().ok()?, batch.parse().ok()?))
 }
 
