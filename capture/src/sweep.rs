@@ -138,10 +138,7 @@ pub fn read_rows(path: &Path) -> Result<Vec<SweepRow>> {
     if !std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
         return Ok(Vec::new());
     }
-    let mut r = csv::Reader::from_path(path).map_err(|e| CaptureError::io(path, std::io::Error::other(e)))?;
-    r.deserialize::<SweepRow>()
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| CaptureError::io(path, std::io::Error::other(format!("not a sweep CSV of this tool: {e}"))))
+    schema::sweep::read_rows(path).map_err(|e| CaptureError::io(path, std::io::Error::other(format!("not a sweep CSV of this tool: {e}"))))
 }
 
 /// Makes the two CSVs of an interrupted sweep agree before it resumes, whatever moment the kill came at: a
