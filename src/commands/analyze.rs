@@ -1,10 +1,11 @@
 //! `analyze`: an nsys export (with ncu data of the same run) or ncu data alone → tables and `report.md`.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::cli::AnalyzeConfig;
 
-fn is_ncu_input(p: &std::path::Path) -> bool {
+fn is_ncu_input(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("ncu-rep"))
 }
 
@@ -37,26 +38,43 @@ pub fn analyze_cmd(cfg: AnalyzeConfig) -> anyhow::Result<()> {
     r
 }
 
+/// The tables of one input: Nsight Compute data alone (`input` a .csv/.ncu-rep, with `ncu` more of it), or an
+/// nsys export (a report is exported into `work` first) joined to the `ncu` data of the same run. `threads`:
+/// reader threads besides the calling one (`None`: the default). What `analyze`, its many-input form and the
+/// capture's analysis step all run.
+pub(crate) fn compute_tables(
+    input: &Path,
+    ncu: &[PathBuf],
+    work: &Path,
+    options: &::analyze::Options,
+    threads: Option<usize>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<schema::Tables> {
+    if is_ncu_input(input) {
+        let mut inputs = vec![input.to_path_buf()];
+        inputs.extend(ncu.iter().cloned());
+        let file = ::analyze::read::ncu::read_inputs(&inputs, work)?;
+        return Ok(::analyze::analyze_ncu(&input.display().to_string(), &file));
+    }
+    let sqlite = ::analyze::read::nsys::export::ensure_sqlite(input, work)?;
+    let ncu_file = if ncu.is_empty() { None } else { Some(::analyze::read::ncu::read_inputs(ncu, work)?) };
+    let mut read = ::analyze::read::nsys::ReadOptions { io: options.io, ..Default::default() };
+    if let Some(t) = threads {
+        read.threads = t;
+    }
+    let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &options.marks(), &progress, &read)?;
+    if ::analyze::read::directio::direct_opens() > 0 {
+        progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
+    }
+    let name = ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
+    let t = std::time::Instant::now();
+    let tables = ::analyze::analyze_attributed(&trace, &attr, options, ncu_file.as_ref().map(|f| (name.as_str(), f)));
+    progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
+    Ok(tables)
+}
+
 fn analyze_locked(cfg: &AnalyzeConfig, progress: &(dyn Fn(&str) + Sync)) -> anyhow::Result<()> {
-    let tables = if is_ncu_input(&cfg.input) {
-        let mut inputs = vec![cfg.input.clone()];
-        inputs.extend(cfg.ncu.iter().cloned());
-        let file = ::analyze::read::ncu::read_inputs(&inputs, &cfg.out)?;
-        ::analyze::analyze_ncu(&cfg.input.display().to_string(), &file)
-    } else {
-        let sqlite = ::analyze::read::nsys::export::ensure_sqlite(&cfg.input, &cfg.out)?;
-        let ncu = if cfg.ncu.is_empty() { None } else { Some(::analyze::read::ncu::read_inputs(&cfg.ncu, &cfg.out)?) };
-        let read = ::analyze::read::nsys::ReadOptions { io: cfg.options.io, ..Default::default() };
-        let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &cfg.options.marks(), &progress, &read)?;
-        if ::analyze::read::directio::direct_opens() > 0 {
-            progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
-        }
-        let name = cfg.ncu.first().map(|p| p.display().to_string()).unwrap_or_default();
-        let t = std::time::Instant::now();
-        let tables = ::analyze::analyze_attributed(&trace, &attr, &cfg.options, ncu.as_ref().map(|f| (name.as_str(), f)));
-        progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
-        tables
-    };
+    let tables = compute_tables(&cfg.input, &cfg.ncu, &cfg.out, &cfg.options, None, progress)?;
     let t = std::time::Instant::now();
     ::analyze::write_tables_as(&tables, &cfg.out, &cfg.formats, &cfg.trace_id)?;
     ::reports::run::write_analysis_report(&tables, &cfg.out, &::reports::ReportOptions::with_top(cfg.top))?;

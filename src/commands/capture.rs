@@ -27,13 +27,8 @@ pub fn capture_cmd(args: CaptureArgs) -> anyhow::Result<()> {
         let mut opts = ::analyze::Options::default();
         opts.models = ::analyze::passes::traffic::ModelBytes::beside(sqlite);
         opts.unprofiled = schema::sweep::unprofiled_rows_for(sqlite);
-        let (trace, attr) = ::analyze::pipeline::load_attributed(sqlite, &opts.marks()).map_err(|e| e.to_string())?;
-        let ncu_file = match ncu {
-            Some(p) => Some(::analyze::read::ncu::read_inputs(&[p.to_path_buf()], out).map_err(|e| e.to_string())?),
-            None => None,
-        };
-        let name = ncu.map(|p| p.display().to_string()).unwrap_or_default();
-        let tables = ::analyze::analyze_attributed(&trace, &attr, &opts, ncu_file.as_ref().map(|f| (name.as_str(), f)));
+        let ncu: Vec<std::path::PathBuf> = ncu.map(|p| p.to_path_buf()).into_iter().collect();
+        let tables = super::analyze::compute_tables(sqlite, &ncu, out, &opts, None, &|_| {}).map_err(|e| e.to_string())?;
         ::analyze::write_tables(&tables, out, &[::analyze::Format::Csv, ::analyze::Format::Json]).map_err(|e| e.to_string())?;
         ::reports::run::write_analysis_report(&tables, out, &::reports::ReportOptions::default()).map_err(|e| e.to_string())?;
         let s = &tables.summary;

@@ -30,19 +30,10 @@ fn analyze_input(cfg: &FleetConfig, i: &FleetInput, dir: &Path, threads: usize) 
     ::analyze::fsutil::check_input(&i.path)?;
     ::analyze::check_output_dir(dir, &[&i.path])?;
     let _lock = super::lock_folder(dir)?;
-    let is_ncu = i.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ncu-rep"));
-    let tables = if is_ncu {
-        let file = ::analyze::read::ncu::read_inputs(std::slice::from_ref(&i.path), dir)?;
-        ::analyze::analyze_ncu(&i.path.display().to_string(), &file)
-    } else {
-        let sqlite = ::analyze::read::nsys::export::ensure_sqlite(&i.path, dir)?;
-        let mut opts = cfg.options.clone();
-        opts.models = ::analyze::passes::traffic::ModelBytes::beside(&i.path);
-        opts.unprofiled = schema::sweep::unprofiled_rows_for(&i.path);
-        let read = ::analyze::read::nsys::ReadOptions { io: opts.io, threads, ..Default::default() };
-        let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &opts.marks(), &|_| {}, &read)?;
-        ::analyze::analyze_attributed(&trace, &attr, &opts, None)
-    };
+    let mut opts = cfg.options.clone();
+    opts.models = ::analyze::passes::traffic::ModelBytes::beside(&i.path);
+    opts.unprofiled = schema::sweep::unprofiled_rows_for(&i.path);
+    let tables = super::analyze::compute_tables(&i.path, &[], dir, &opts, Some(threads), &|_| {})?;
     let files: Vec<::analyze::Format> = cfg.formats.iter().copied().filter(|f| *f != ::analyze::Format::Parquet).collect();
     ::analyze::write_tables_as(&tables, dir, &files, &i.trace_id)?;
     ::reports::run::write_analysis_report(&tables, dir, &::reports::ReportOptions::with_top(cfg.top))?;
