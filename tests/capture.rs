@@ -69,7 +69,7 @@ fn check_sweep_csv(p: &Path, n: usize, gen: f64) {
 /// duration is never shorter; it is longer by the cost of the clock reads and of the injected push/pop (a few
 /// µs each here). We allow 0 ≤ nsys − measured ≤ 200 µs + 1 %.
 fn check_nvtx(sqlite: &Path, reps_csv: &Path, label: &str, warmup: usize, reps: usize, steps: usize) {
-    let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", sqlite.display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+    let c = common::sql(&sqlite);
     let domain: String = c.query_row("SELECT text FROM NVTX_EVENTS WHERE eventType = 75", [], |r| r.get(0)).unwrap();
     assert_eq!(domain, "latency_anatomy");
     let mut st = c
@@ -152,7 +152,7 @@ fn tiny_cpu_capture_with_real_nsys() {
     assert!(dir.join("analysis/s32_b2/report.md").is_file());
     // Step anatomy of a CPU run: one row per prefill and step_k instance (counted in SQL over the export), each
     // with wall time only, and a verdict that says no GPU work was traced rather than a made-up bound.
-    let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", dir.join("nsys/s32_b2.sqlite").display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+    let c = common::sql(&dir.join("nsys/s32_b2.sqlite"));
     let (n_steps, wall): (i64, i64) = c
         .query_row("SELECT count(*), sum(e.end - e.start) FROM NVTX_EVENTS e LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59 AND (coalesce(e.text, s.value) = 'prefill' OR coalesce(e.text, s.value) LIKE 'step\\_%' ESCAPE '\\')", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
@@ -173,7 +173,7 @@ fn tiny_cpu_capture_with_real_nsys() {
     let rows = csv_rows(&out.join("diff.csv"));
     let delta = |level: &str, key: &str| rows.iter().find(|r| r["level"] == level && r["key"] == key).unwrap_or_else(|| panic!("{level} {key}"))["delta"].parse::<f64>().unwrap();
     let nvtx = |p: &Path, q: &str| -> f64 {
-        let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", p.display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+        let c = common::sql(&p);
         c.query_row(&format!("WITH r AS (SELECT coalesce(e.text, s.value) AS name, e.start, e.end FROM NVTX_EVENTS e LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59) {q}"), [], |r| r.get(0)).unwrap()
     };
     let (pa, pb) = (dir.join("nsys/s32_b2.sqlite"), dir.join("nsys/s64_b1.sqlite"));
@@ -207,7 +207,7 @@ fn tiny_cpu_capture_with_real_nsys() {
                  WHERE x.name = 'prefill' AND x.start >= pt.ps AND x.end <= pt.pe
                    AND NOT EXISTS (SELECT 1 FROM r w WHERE w.name LIKE 'warmup%' AND x.start >= w.start AND x.end <= w.end) ORDER BY 1"
             );
-            let c = rusqlite::Connection::open_with_flags(format!("file:{}?immutable=1", export.display()), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI).unwrap();
+            let c = common::sql(&export);
             let walls: Vec<i64> = c.prepare(&q).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
             assert_eq!(walls.len(), 3, "{regime} {l}: 3 measured prefills");
             let row = points.iter().find(|r| r["point"] == l && r["phase"] == "prefill").unwrap();

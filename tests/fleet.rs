@@ -7,22 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
 use test_support as common;
-use common::{bin, csv_rows, in_ci, realdata};
+use common::{bin, csv_rows, realdata};
 
 const INPUTS: [(&str, &str); 3] = [
     ("dlprof/nsys_profile.sqlite", "MohanadOdema+DLProf/nsys_profile.sqlite"),
     ("trt/report1.sqlite", "LeiWang1999+memfusion_artifact/report1.sqlite"),
     ("fuser/report1.sqlite", "NVIDIA+Fuser/ce15be9f/report1.sqlite"),
 ];
-
-fn python_has(module: &str) -> bool {
-    let ok = StdCommand::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
-    if !ok {
-        assert!(!in_ci(), "python3 with {module} is missing; .ci/setup installs it");
-        eprintln!("SKIPPED: python3 -c 'import {module}' failed");
-    }
-    ok
-}
 
 /// Runs a Python script printing one JSON value per line, in `dir`.
 fn python(dir: &Path, script: &str) -> Vec<serde_json::Value> {
@@ -77,7 +68,7 @@ fn a_folder_of_exports_into_per_input_analyses_a_fleet_summary_and_one_dataset()
     assert!(std::fs::read_to_string(out.join("fleet.md")).unwrap().contains("## Fleet-wide top kernels"));
     // The dataset, read in one call by two engines, against plain SQL over the inputs.
     let truth: BTreeMap<String, (i64, i64)> = ids.iter().map(|(id, p)| (id.clone(), sql_kernels(p))).collect();
-    if python_has("duckdb") {
+    if common::python_module_or_skip("duckdb") {
         let got = python(
             &out,
             "import duckdb, json\nfor r in duckdb.sql(\"SELECT trace_id, sum(instances), sum(total_ns) FROM read_parquet('kernels/*/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1\").fetchall():\n    print(json.dumps([r[0], int(r[1]), int(r[2])]))",
@@ -85,7 +76,7 @@ fn a_folder_of_exports_into_per_input_analyses_a_fleet_summary_and_one_dataset()
         let got: BTreeMap<String, (i64, i64)> = got.iter().map(|v| (v[0].as_str().unwrap().to_string(), (v[1].as_i64().unwrap(), v[2].as_i64().unwrap()))).collect();
         assert_eq!(got, truth, "DuckDB");
     }
-    if python_has("polars") {
+    if common::python_module_or_skip("polars") {
         let got = python(
             &out,
             "import polars as pl, json\ndf = pl.scan_parquet('kernels/**/*.parquet', hive_partitioning=True).group_by('trace_id').agg(pl.col('instances').sum(), pl.col('total_ns').sum()).sort('trace_id').collect()\nfor r in df.iter_rows():\n    print(json.dumps([r[0], int(r[1]), int(r[2])]))",

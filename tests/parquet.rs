@@ -11,16 +11,7 @@ use schema::table::ColType;
 use assert_cmd::Command;
 
 use test_support as common;
-use common::{in_ci, realdata};
-
-fn has_duckdb() -> bool {
-    let ok = StdCommand::new("python3").args(["-c", "import duckdb"]).status().is_ok_and(|s| s.success());
-    if !ok {
-        assert!(!in_ci(), "python3 with duckdb is missing; .ci/setup installs it (pip install duckdb)");
-        eprintln!("SKIPPED: python3 -c 'import duckdb' failed (pip install duckdb)");
-    }
-    ok
-}
+use common::realdata;
 
 /// Runs `sql` in DuckDB with `dir` as working directory; one JSON array per row.
 fn duckdb(dir: &Path, sql: &str) -> Vec<serde_json::Value> {
@@ -41,7 +32,7 @@ const EXPORTS: [(&str, &str); 2] =
 #[test]
 fn duckdb_ranks_kernels_across_two_real_exports() {
     let Some(data) = realdata() else { return };
-    if !has_duckdb() {
+    if !common::python_module_or_skip("duckdb") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -89,6 +89,17 @@ pub fn sql(path: &Path) -> rusqlite::Connection {
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Whether `python3` can import `module` (a test's PyPI oracle or engine); a missing one skips the test with a
+/// printed reason, and fails it in CI, whose setup installs it.
+pub fn python_module_or_skip(module: &str) -> bool {
+    let ok = std::process::Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
+    if !ok {
+        assert!(!in_ci(), "python3 with {module} is missing; .ci/setup installs it");
+        eprintln!("SKIPPED: python3 -c 'import {module}' failed (.ci/setup installs it)");
+    }
+    ok
+}
+
 /// Whether a table exists.
 pub fn has_table(c: &rusqlite::Connection, t: &str) -> bool {
     c.query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [t], |r| r.get::<_, i64>(0)).expect("sqlite_master answers") > 0
