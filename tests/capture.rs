@@ -69,7 +69,7 @@ fn check_sweep_csv(p: &Path, n: usize, gen: f64) {
 /// duration is never shorter; it is longer by the cost of the clock reads and of the injected push/pop (a few
 /// µs each here). We allow 0 ≤ nsys − measured ≤ 200 µs + 1 %.
 fn check_nvtx(sqlite: &Path, reps_csv: &Path, label: &str, warmup: usize, reps: usize, steps: usize) {
-    let c = common::sql(&sqlite);
+    let c = common::sql(sqlite);
     let domain: String = c.query_row("SELECT text FROM NVTX_EVENTS WHERE eventType = 75", [], |r| r.get(0)).unwrap();
     assert_eq!(domain, "latency_anatomy");
     let mut st = c
@@ -173,7 +173,7 @@ fn tiny_cpu_capture_with_real_nsys() {
     let rows = csv_rows(&out.join("diff.csv"));
     let delta = |level: &str, key: &str| rows.iter().find(|r| r["level"] == level && r["key"] == key).unwrap_or_else(|| panic!("{level} {key}"))["delta"].parse::<f64>().unwrap();
     let nvtx = |p: &Path, q: &str| -> f64 {
-        let c = common::sql(&p);
+        let c = common::sql(p);
         c.query_row(&format!("WITH r AS (SELECT coalesce(e.text, s.value) AS name, e.start, e.end FROM NVTX_EVENTS e LEFT JOIN StringIds s ON s.id = e.textId WHERE e.eventType = 59) {q}"), [], |r| r.get(0)).unwrap()
     };
     let (pa, pb) = (dir.join("nsys/s32_b2.sqlite"), dir.join("nsys/s64_b1.sqlite"));
