@@ -111,16 +111,8 @@ pub fn render_diff(r: &DiffReport) -> String {
 /// Writes `diff.csv`, `diff.json` and `diff.md` into `out` (created when missing); returns their paths.
 pub fn write_diff(r: &DiffReport, out: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out).map_err(|e| ReportError::Serialize { path: out.to_path_buf(), detail: format!("cannot create the folder: {e}") })?;
-    let ser = |p: &str, e: String| ReportError::Serialize { path: out.join(p), detail: e };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    if r.rows.is_empty() {
-        w.write_record(schema::diff::DIFF_COLUMNS).map_err(|e| ser("diff.csv", e.to_string()))?;
-    }
-    for row in &r.rows {
-        w.serialize(row).map_err(|e| ser("diff.csv", e.to_string()))?;
-    }
-    let csv = w.into_inner().map_err(|e| ser("diff.csv", e.to_string()))?;
-    let json = serde_json::to_string_pretty(r).map_err(|e| ser("diff.json", e.to_string()))? + "\n";
+    let csv = crate::run::rows_csv(&out.join("diff.csv"), &schema::diff::DIFF_COLUMNS, &r.rows)?;
+    let json = serde_json::to_string_pretty(r).map_err(|e| ReportError::Serialize { path: out.join("diff.json"), detail: e.to_string() })? + "\n";
     let mut written = Vec::new();
     for (name, bytes) in [("diff.csv", csv), ("diff.json", json.into_bytes()), ("diff.md", render_diff(r).into_bytes())] {
         schema::io::write_atomic(&out.join(name), &bytes)?;

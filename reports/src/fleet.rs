@@ -95,15 +95,7 @@ pub fn mark_outliers(rows: &mut [FleetRow]) {
 /// Writes `fleet.csv` and `fleet.md` into `out` from the rows (outliers already marked) and the tables of the
 /// analyzed inputs (for the fleet-wide top kernels and classes); returns their paths.
 pub fn write_fleet(rows: &[FleetRow], tables: &[&Tables], out: &Path, top: usize) -> Result<Vec<PathBuf>> {
-    let ser = |name: &str, e: String| ReportError::Serialize { path: out.join(name), detail: e };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    if rows.is_empty() {
-        w.write_record(FLEET_COLUMNS).map_err(|e| ser("fleet.csv", e.to_string()))?;
-    }
-    for r in rows {
-        w.serialize(r).map_err(|e| ser("fleet.csv", e.to_string()))?;
-    }
-    let csv = w.into_inner().map_err(|e| ser("fleet.csv", e.to_string()))?;
+    let csv = crate::run::rows_csv(&out.join("fleet.csv"), &FLEET_COLUMNS, rows)?;
     schema::io::write_atomic(&out.join("fleet.csv"), &csv)?;
     schema::io::write_atomic(&out.join("fleet.md"), render_fleet(rows, tables, top).as_bytes())?;
     Ok(vec![out.join("fleet.csv"), out.join("fleet.md")])

@@ -39,6 +39,20 @@ fn write(path: &Path, text: &str) -> Result<()> {
     Ok(schema::io::write_atomic(path, text.as_bytes())?)
 }
 
+/// The CSV of `rows` (serde's header; `header` alone when there is no row), for the file at `path` (named in
+/// errors).
+pub(crate) fn rows_csv<T: serde::Serialize>(path: &Path, header: &[&str], rows: &[T]) -> Result<Vec<u8>> {
+    let ser = |e: String| ReportError::Serialize { path: path.to_path_buf(), detail: e };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if rows.is_empty() {
+        w.write_record(header).map_err(|e| ser(e.to_string()))?;
+    }
+    for row in rows {
+        w.serialize(row).map_err(|e| ser(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| ser(e.to_string()))
+}
+
 fn read_tables(dir: &Path) -> Result<Tables> {
     Ok(schema::io::read_tables(&dir.join("tables.json"))?)
 }
