@@ -5,6 +5,29 @@ use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
 
+/// The indices of `keys` grouped by key (a counting sort; [`crate::model::NONE`] keys left out): returns
+/// `(first, members)`, where the members of key `k` are `members[first[k]..first[k + 1]]`, in index order.
+pub(crate) fn group_by_key(keys: &[u32], n_keys: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut first = vec![0u32; n_keys + 1];
+    for &k in keys {
+        if k != crate::model::NONE {
+            first[k as usize + 1] += 1;
+        }
+    }
+    for i in 1..first.len() {
+        first[i] += first[i - 1];
+    }
+    let mut members = vec![0u32; first[n_keys] as usize];
+    let mut fill = first.clone();
+    for (i, &k) in keys.iter().enumerate() {
+        if k != crate::model::NONE {
+            members[fill[k as usize] as usize] = i as u32;
+            fill[k as usize] += 1;
+        }
+    }
+    (first, members)
+}
+
 pub(crate) struct DenseIds<K> {
     map: FxHashMap<K, usize>,
     last: Option<(K, usize)>,

@@ -168,24 +168,7 @@ impl<'t> Sweep<'t> {
         assert_eq!(launch.len(), n, "one launch entry per op");
         // Ops grouped by launching call (a counting sort on the call index), then per thread in call order: the
         // API table is stored in time order, so a thread's calls usually come out sorted and need no sort.
-        let mut first = vec![0u32; trace.api.len() + 1];
-        for &l in &launch {
-            if l != NONE {
-                first[l as usize + 1] += 1;
-            }
-        }
-        for i in 1..first.len() {
-            first[i] += first[i - 1];
-        }
-        let mut by_call = vec![0u32; *first.last().unwrap_or(&0) as usize];
-        let mut fill = first.clone();
-        for (op, &l) in launch.iter().enumerate() {
-            if l != NONE {
-                by_call[fill[l as usize] as usize] = op as u32;
-                fill[l as usize] += 1;
-            }
-        }
-        drop(fill);
+        let (first, by_call) = crate::model::dense::group_by_key(&launch, trace.api.len());
         let mut ids = crate::model::dense::DenseIds::default();
         let mut list: Vec<(i64, Thread)> = Vec::new();
         for (a, call) in trace.api.iter().enumerate() {

@@ -65,25 +65,8 @@ pub fn step_rows(trace: &Trace, attr: &Attribution) -> Vec<StepRow> {
     if n == 0 {
         return Vec::new();
     }
-    // Ops grouped by step (counting sort).
-    let mut first = vec![0u32; n + 1];
-    for &s in &attr.step_of {
-        if s != NONE {
-            first[s as usize + 1] += 1;
-        }
-    }
-    for i in 1..first.len() {
-        first[i] += first[i - 1];
-    }
-    let mut by_step = vec![0u32; first[n] as usize];
-    let mut fill = first.clone();
-    for (op, &s) in attr.step_of.iter().enumerate() {
-        if s != NONE {
-            by_step[fill[s as usize] as usize] = op as u32;
-            fill[s as usize] += 1;
-        }
-    }
-    drop(fill);
+    // Ops grouped by step.
+    let (first, by_step) = crate::model::dense::group_by_key(&attr.step_of, n);
     let mut name_class: FxHashMap<u32, KernelClass> = FxHashMap::default();
     let mut class_of = |op: usize| -> KernelClass {
         let o = trace.op(op);
