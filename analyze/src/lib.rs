@@ -116,12 +116,7 @@ pub fn analyze_attributed(
         let here = (kernels::kernel_table(trace), classes::class_table(trace, attr, &opts.phases), memory::memory_table(trace), traffic, summary);
         (here, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
-    let peak_bps = ncu_rows
-        .iter()
-        .filter_map(|k| k.peak_dram_gb_s)
-        .map(|g| g * 1e9)
-        .next()
-        .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0));
+    let peak_bps = traffic::peak_bps(trace, &ncu_rows);
     let (steps, step_summary) = steps::step_tables(trace, attr, &opts.phases, &opts.models, peak_bps, &ncu_phases);
     let points = passes::points::point_rows(&steps, &step_summary, &opts.unprofiled);
     let mut info = trace.info.clone();

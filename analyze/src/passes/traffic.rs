@@ -83,6 +83,16 @@ impl ModelBytes {
 }
 
 
+/// Peak DRAM bandwidth, bytes/s: ncu's (measured on the profiled GPU) when ncu data was joined, else the first
+/// known one of `TARGET_INFO_GPU`; `None` when neither knows it.
+pub fn peak_bps(trace: &Trace, ncu: &[NcuKernelRow]) -> Option<f64> {
+    ncu.iter()
+        .filter_map(|k| k.peak_dram_gb_s)
+        .map(|g| g * 1e9)
+        .next()
+        .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0))
+}
+
 /// Builds `traffic.csv` rows for the ops' phases (from `attr`); `models`: the configurations the trace ran (their
 /// predicted bytes add up).
 pub fn traffic_table(
@@ -91,13 +101,7 @@ pub fn traffic_table(
     ncu: &[NcuKernelRow],
     models: &[ModelBytes],
 ) -> Vec<TrafficRow> {
-    let peak_bps = ncu
-        .iter()
-        .filter_map(|k| k.peak_dram_gb_s)
-        .map(|g| g * 1e9)
-        .next()
-        .or_else(|| trace.info.gpus.iter().map(|g| g.memory_bandwidth_bps as f64).find(|&b| b > 0.0))
-        .unwrap_or(0.0);
+    let peak_bps = peak_bps(trace, ncu).unwrap_or(0.0);
     // Bytes per execution of the ncu rows that measured DRAM bytes, by key (exact shape, else base name).
     let index = NcuIndex::new(ncu.iter().enumerate().filter(|(_, k)| k.dram_bytes.is_some()));
     let mean = |v: &Vec<usize>| v.iter().filter_map(|&r| ncu[r].dram_bytes).sum::<f64>() / v.len() as f64;
