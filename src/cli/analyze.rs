@@ -259,14 +259,11 @@ impl AnalyzeArgs {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| anyhow::anyhow!("'{}' has no file name; give the path of an nsys export", input.display()))?;
         let out = self.out.unwrap_or_else(|| PathBuf::from("results").join("analysis").join(&stem));
-        let phases: Vec<String> = self.phases.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
         if self.top == 0 {
             anyhow::bail!("--top must be at least 1");
         }
-        let mut options = ::analyze::Options::default();
-        options.phases = phases;
+        let mut options = super::marked_options(self.phases, &self.step_pattern)?;
         options.io = self.io.mode();
-        options.step_pattern = schema::phase::StepPattern::new(&self.step_pattern).map_err(|e| anyhow::anyhow!("--step-pattern: {e}"))?;
         options.models = match &self.sweep_csv {
             Some(p) => ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)
                 .ok_or_else(|| anyhow::anyhow!("--sweep-csv {}: not a sweep CSV of `latency-anatomy sweep` (needs seq_len, batch, gen_tokens, warmup, reps, weights_mb, kv_cache_mb)", p.display()))?,

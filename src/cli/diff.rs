@@ -76,9 +76,7 @@ impl DiffArgs {
                 anyhow::bail!("--gate {g}: give the slowdown allowed, in percent (0 or more), e.g. --gate 2");
             }
         }
-        let mut options = ::analyze::Options::default();
-        options.phases = self.phases.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
-        options.step_pattern = schema::phase::StepPattern::new(&self.step_pattern).map_err(|e| anyhow::anyhow!("--step-pattern: {e}"))?;
+        let options = super::marked_options(self.phases, &self.step_pattern)?;
         let matched_by = match self.matched_by {
             MatchArg::Name => ::analyze::diff::MatchBy::Name,
             MatchArg::Base => ::analyze::diff::MatchBy::Base,

@@ -56,6 +56,14 @@ pub enum Command {
     Bench(BenchCommand),
 }
 
+/// Analysis options from `--phases` (blank names dropped) and `--step-pattern` (checked), the rest default.
+pub(crate) fn marked_options(phases: Vec<String>, step_pattern: &str) -> anyhow::Result<::analyze::Options> {
+    let mut options = ::analyze::Options::default();
+    options.phases = phases.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    options.step_pattern = schema::phase::StepPattern::new(step_pattern).map_err(|e| anyhow::anyhow!("--step-pattern: {e}"))?;
+    Ok(options)
+}
+
 /// How exports are read (see `analyze::read::directio`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IoArg {
