@@ -1,5 +1,5 @@
 //! `analyze --format parquet` on two real exports, queried together with DuckDB (PyPI `duckdb`, as users would):
-//! the README's kernel-ranking query must give what a plain SQL query over the two SQLite exports gives, and
+//! docs/fleets.md's kernel-ranking query must give what a plain SQL query over the two SQLite exports gives, and
 //! every table must have the documented schema.
 
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ fn duckdb(dir: &Path, sql: &str) -> Vec<serde_json::Value> {
     String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
-/// The query the README shows: kernels ranked by total time across every export's `kernels.parquet`.
+/// The query docs/fleets.md shows: kernels ranked by total time across every export's `kernels.parquet`.
 const RANK_QUERY: &str = "SELECT name, count(DISTINCT trace_id) AS traces, sum(instances) AS launches, sum(total_ns) AS total_ns
 FROM read_parquet('runs/*/kernels.parquet')
 GROUP BY name ORDER BY total_ns DESC, name LIMIT 10";

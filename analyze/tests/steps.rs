@@ -1,4 +1,4 @@
-//! Step anatomy (`steps.csv`, `step_summary.csv`) against a brute-force definition written here from the README
+//! Step anatomy (`steps.csv`, `step_summary.csv`) against a brute-force definition written here from docs/attribution.md
 //! (every range against every other, every op against every range: no sweep, no grouping), on random traces
 //! (proptest) and on every real export; the summary against sort-and-pick over the step rows; each verdict rule
 //! on a constructed case.

@@ -1,6 +1,6 @@
 //! From per-rep timings to one sweep CSV row: percentiles, per-token figures, throughput and flags.
 //!
-//! Definitions (also in the README):
+//! Definitions (also in docs/tables.md):
 //! - `prefill`: the prompt's forward pass (batch × seq tokens) until its logits are on the device.
 //! - `ttft`: prefill plus choosing the first token (greedy), until its id is on the host.
 //! - `itl`: one decode step (forward of batch × 1 tokens + choosing the next token, ids on the host).

@@ -55,7 +55,7 @@ impl DeviceKind {
                 if !cfg!(feature = "cuda") {
                     return Err(CaptureError::Device {
                         device: self.label(),
-                        message: "this binary was built without CUDA; rebuild with `--features cuda` (see the README) or use --device cpu".into(),
+                        message: "this binary was built without CUDA; rebuild with `--features cuda` (see docs/capture.md) or use --device cpu".into(),
                     });
                 }
                 Device::new_cuda(*n).map_err(|e| CaptureError::Device {

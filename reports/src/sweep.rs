@@ -331,7 +331,7 @@ pub fn render_sweep(seq: &[SweepRow], batch: &[SweepRow], budget_ms: Option<f64>
         let _ = writeln!(md, "![Throughput vs latency]({})\n", rel(&p[0]));
         files.extend(p);
     }
-    let _ = writeln!(md, "Definitions of every column: the README's *Sweep CSV columns*. Saturation: decode step > {SATURATION_RISE}× batch 1's; knee: the point farthest from the chord of the throughput-vs-ITL curve.");
+    let _ = writeln!(md, "Definitions of every column: docs/tables.md, *Sweep CSV columns*. Saturation: decode step > {SATURATION_RISE}× batch 1's; knee: the point farthest from the chord of the throughput-vs-ITL curve.");
     Ok((md, files))
 }
 

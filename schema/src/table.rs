@@ -1,6 +1,6 @@
 //! The table registry: every output table of `analyze` is declared once, with [`table!`](crate::table!), as a row
 //! type whose fields are the columns (name, type, unit, meaning), and listed once in [`visit`]. The CSV writer,
-//! the Parquet schemas, `tables.json` and the README check all come from here; adding a table is one module in
+//! the Parquet schemas, `tables.json` and the docs check (docs/tables.md) all come from here; adding a table is one module in
 //! `schema/src/tables/` plus one line in [`visit`].
 
 use serde::Serialize;

@@ -31,28 +31,33 @@ pub enum Command {
     ///
     /// Writes kernels.csv, nvtx_ranges.csv, classes.csv, memory.csv, timeline.csv, gaps.csv, tables.json and
     /// report.md into the output folder and prints a short summary. The input file is never modified.
+    #[command(after_help = "Manual: docs/analyze.md (tables: docs/tables.md, rules: docs/attribution.md)")]
     Analyze(AnalyzeArgs),
     /// Re-render reports from files alone: a capture run's index.md, sweep.md (tables, figures, findings),
     /// attribution reports with charts and the regime comparison; or one analysis folder's report.md.
+    #[command(after_help = "Manual: docs/report.md")]
     Report(ReportArgs),
     /// Measure a Qwen2-family model over prompt lengths and batch sizes (the seed-compatible sweep).
     ///
     /// Each configuration runs `--warmup` unmeasured and `--reps` measured request batches (prefill plus
     /// `--gen-tokens` decode steps) under NVTX ranges, and appends one row to the CSV as soon as it finishes.
+    #[command(after_help = "Manual: docs/capture.md#latency-anatomy-sweep--the-measurement-engine (columns: docs/tables.md)")]
     Sweep(SweepArgs),
     /// The one command: both regimes, nsys and ncu on the canonical points, and the analysis of the exports.
     ///
     /// Writes everything into results/<run-id>/ with a manifest.json rewritten after every step. Missing
     /// profilers are reported at the start and skipped; the sweeps always run.
+    #[command(after_help = "Manual: docs/capture.md")]
     Capture(CaptureArgs),
     /// Compare two captures (exports, .nsys-rep or analysis folders) per kernel, class, phase and step, with a
     /// comparability check and a verdict; `--gate PCT` makes the exit code fail a CI job on a slowdown.
     ///
     /// Writes diff.md, diff.csv and diff.json. Exit codes with --gate: 0 not slower by more than PCT, 3 slower,
     /// 4 incomparable.
+    #[command(after_help = "Manual: docs/diff.md")]
     Diff(diff::DiffArgs),
     /// Benchmarks: build large exports by tiling a real one, and time the analysis against the bare scan.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Manual: docs/performance.md")]
     Bench(BenchCommand),
 }
 

@@ -16,7 +16,7 @@
 //! classes sum to busy.
 //!
 //! The summary covers measured steps (not inside a `warmup_i` range) per (point, phase) and gives a verdict
-//! ([`verdict`], rules in the README): `launch-bound`, `memory-bound`, `compute-bound`, `host-bound` or
+//! ([`verdict`], rules in docs/attribution.md): `launch-bound`, `memory-bound`, `compute-bound`, `host-bound` or
 //! `unknown`.
 
 use std::collections::BTreeMap;
@@ -217,7 +217,7 @@ fn ms(ns: i64) -> String {
     format!("{:.3} ms", ns as f64 / 1e6)
 }
 
-/// The bound verdict and its reason in words (rules in the README, tested one by one):
+/// The bound verdict and its reason in words (rules in docs/attribution.md, tested one by one):
 /// 1. no GPU op in the steps → `unknown` (wall time only: a CPU run, or CUDA not traced);
 /// 2. GPU busy ≥ [`GPU_BOUND_BUSY_PCT`] % of the wall time → the GPU bounds the step: ncu's verdicts of the phase's
 ///    kernels decide between `memory-bound` and `compute-bound` when joined (the larger share of kernel time);

@@ -3,7 +3,7 @@
 //! An export is read once, front to back per table, and is often larger than what is worth caching (a 5 M-kernel
 //! export is 4 GB). Read through the page cache, every 4 KiB page is first allocated and mapped by the kernel and
 //! then copied; on a virtual machine whose memory is not yet backed, that costs more system time than SQLite spends
-//! decoding the rows (measured on the README's machine: 8 s of system time to read 4.25 GB through the cache, 0.14 s
+//! decoding the rows (measured on the project's 2-core machine: 8 s of system time to read 4.25 GB through the cache, 0.14 s
 //! with `O_DIRECT`). So a file that is not already in the page cache is read by a small SQLite VFS that opens it
 //! with `O_DIRECT` and reads aligned 1 MiB blocks into a few private buffers per connection ([`BLOCKS`]), which are
 //! reused for the whole run. Everything else (temporary files, file names, time) is left to SQLite's default VFS.

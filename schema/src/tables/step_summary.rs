@@ -78,7 +78,7 @@ crate::table! {
     hbm_floor_ns: Option<i64> ["ns"],
     /// `wall_p50_ns ÷ hbm_floor_ns`.
     floor_ratio: Option<f64> ["x"],
-    /// `launch-bound`, `memory-bound`, `compute-bound`, `host-bound` or `unknown` (rules in the README).
+    /// `launch-bound`, `memory-bound`, `compute-bound`, `host-bound` or `unknown` (rules in docs/attribution.md).
     bound: String [""],
     /// Why, in words, with the numbers that decided it.
     bound_reason: String [""],
