@@ -135,5 +135,5 @@ fn trace_ids_are_unique_and_safe_and_fleet_flags_are_checked() {
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let o = bin().arg("analyze").arg(&empty).output().unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no .sqlite, .nsys-rep, .qdrep or .ncu-rep file under it"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no .sqlite, .nsys-rep, .qdrep, .ncu-rep or PyTorch profiler .json/.json.gz file under it"));
 }

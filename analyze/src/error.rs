@@ -86,6 +86,14 @@ pub enum AnalyzeError {
         /// The input file.
         path: PathBuf,
     },
+    /// JSON (or gzip) input that is not a Chrome trace (a PyTorch-profiler trace).
+    #[error("'{path}' is not a PyTorch profiler (Chrome trace) JSON: {why}; give a trace written by torch.profiler, vLLM or SGLang (*.pt.trace.json[.gz]), an nsys export or an Nsight Compute report")]
+    NotATrace {
+        /// The input file.
+        path: PathBuf,
+        /// What was found instead.
+        why: String,
+    },
     /// A serialization error while writing a table.
     #[error("cannot write table '{path}': {detail}")]
     Serialize {

@@ -13,7 +13,7 @@
 //!
 //! The crate in layers, each importing only those above it in this list:
 //! - [`model`]: the data model of a loaded trace (the leaf);
-//! - [`read`]: one reader per input format ([`read::nsys`], [`read::ncu`]) into the model;
+//! - [`read`]: one reader per input format ([`read::nsys`], [`read::ncu`], [`read::kineto`]) into the model;
 //! - [`passes`]: one analysis per file, each producing its registered table (columns declared in
 //!   `schema::tables`, one module per table);
 //! - [`pipeline`]: reading and attribution interleaved for large exports;
@@ -65,6 +65,9 @@ pub struct Options {
     pub unprofiled: Vec<schema::SweepRow>,
     /// Glob naming the step ranges of `steps.csv` (see [`schema::phase::StepPattern`]). Default `step_*`.
     pub step_pattern: schema::phase::StepPattern,
+    /// Peak DRAM bandwidth of every GPU of the trace, GB/s (10⁹ B/s), replacing what the trace or the table of
+    /// known GPUs says (`--peak-gb-s`). Default none.
+    pub peak_gb_s: Option<f64>,
 }
 
 impl Options {
@@ -76,7 +79,7 @@ impl Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), models: Vec::new(), unprofiled: Vec::new(), io: Default::default(), step_pattern: Default::default() }
+        Options { phases: schema::phase::DEFAULT_PHASES.map(String::from).to_vec(), models: Vec::new(), unprofiled: Vec::new(), io: Default::default(), step_pattern: Default::default(), peak_gb_s: None }
     }
 }
 
@@ -168,9 +171,38 @@ fn set_session_info(info: &mut schema::TraceInfo, file: &NcuFile) {
     }
 }
 
+/// Sets every GPU's peak DRAM bandwidth to `opts.peak_gb_s` when given (with a note), before the analysis.
+pub fn apply_peak(trace: &mut Trace, opts: &Options) {
+    let Some(gb_s) = opts.peak_gb_s else { return };
+    for g in &mut trace.info.gpus {
+        g.memory_bandwidth_bps = (gb_s * 1e9).round() as i64;
+    }
+    trace.info.notes.push(format!("peak DRAM bandwidth {gb_s} GB/s for every GPU, as given by --peak-gb-s"));
+}
+
 /// Loads and analyzes the nsys SQLite export at `path`.
 pub fn analyze_file(path: &Path, opts: &Options) -> Result<Tables> {
     let read = read::nsys::ReadOptions { io: opts.io, ..Default::default() };
-    let (trace, attr) = pipeline::load_attributed_opts(path, &opts.marks(), &|_| {}, &read)?;
+    let (mut trace, attr) = pipeline::load_attributed_opts(path, &opts.marks(), &|_| {}, &read)?;
+    apply_peak(&mut trace, opts);
     Ok(analyze_attributed(&trace, &attr, opts, None))
+}
+
+/// Loads and analyzes the PyTorch-profiler (Kineto) trace at `path` (`.json` or `.json.gz`; see
+/// [`read::kineto`]): the same tables as an nsys export, `input_kind` [`tables::INPUT_KINETO`].
+pub fn analyze_kineto(path: &Path, opts: &Options, progress: read::nsys::Progress<'_>) -> Result<Tables> {
+    let mut trace = read::kineto::load(path, progress)?;
+    apply_peak(&mut trace, opts);
+    let attr = Attribution::build(&trace, &opts.marks());
+    let mut t = analyze_attributed(&trace, &attr, opts, None);
+    t.input_kind = tables::INPUT_KINETO.into();
+    Ok(t)
+}
+
+/// Analyzes any trace input: a PyTorch-profiler trace (told by its content) or an nsys SQLite export.
+pub fn analyze_any(path: &Path, opts: &Options) -> Result<Tables> {
+    if read::kineto::looks_like_trace(path) {
+        return analyze_kineto(path, opts, &|_| {});
+    }
+    analyze_file(path, opts)
 }

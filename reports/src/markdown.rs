@@ -327,7 +327,7 @@ fn steps_section(out: &mut String, t: &Tables) {
     if t.step_summary.iter().any(|r| r.gpu_overhang_pct > 0.0) {
         let _ = writeln!(out, "\nSome steps' GPU work outlives the step (asynchronous launches): busy + idle + host-only then exceed the wall time by `gpu_overhang_ns`.");
     }
-    let _ = writeln!(out, "\nBusy, idle and host-only are shares of the summed wall time; rules of the verdict in the README (Step anatomy). Tables: `steps.csv`, `step_summary.csv`.\n\n{STEPS_CHART_MARK}\n");
+    let _ = writeln!(out, "\nBusy, idle and host-only are shares of the summed wall time; rules of the verdict in docs/attribution.md (Step anatomy). Tables: `steps.csv`, `step_summary.csv`.\n\n{STEPS_CHART_MARK}\n");
 }
 
 /// Renders the markdown report of one analysis.
@@ -345,7 +345,14 @@ pub fn render_markdown(t: &Tables, o: &ReportOptions) -> String {
     let s = &t.summary;
     let file = std::path::Path::new(&t.info.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let _ = writeln!(out, "# GPU time attribution — {}\n", escape_cell(&file, 200));
-    let _ = writeln!(out, "- **nsys version:** {} (export schema {})", escape_cell(&t.info.nsys_version, 60), escape_cell(&t.info.schema_version, 60));
+    if t.info.source.is_empty() {
+        let _ = writeln!(out, "- **nsys version:** {} (export schema {})", escape_cell(&t.info.nsys_version, 60), escape_cell(&t.info.schema_version, 60));
+    } else {
+        let _ = writeln!(out, "- **Source:** {}", escape_cell(&t.info.source, 300));
+    }
+    if let (Some(rank), Some(world)) = (t.info.rank, t.info.world_size) {
+        let _ = writeln!(out, "- **Rank:** {rank} of {world}");
+    }
     let _ = writeln!(out, "- **GPUs:** {}", gpu_line(t));
     if s.kernels == 0 && s.memops == 0 {
         let _ = writeln!(out, "- **No GPU activity:** this export has no CUDA kernels and no memory operations{}.", if s.nvtx_ranges > 0 { format!(" ({} NVTX ranges, CPU only)", s.nvtx_ranges) } else { String::new() });
@@ -561,7 +568,15 @@ pub fn render_summary(t: &Tables, top: usize) -> String {
         return out;
     }
     let s = &t.summary;
-    let _ = writeln!(out, "{} — nsys {}, {}", t.info.file, t.info.nsys_version, gpu_count(t));
+    if t.info.source.is_empty() {
+        let _ = writeln!(out, "{} — nsys {}, {}", t.info.file, t.info.nsys_version, gpu_count(t));
+    } else {
+        let rank = match (t.info.rank, t.info.world_size) {
+            (Some(r), Some(w)) if w > 1 => format!(", rank {r} of {w}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "{} — {}{rank}, {}", t.info.file, t.info.source, gpu_count(t));
+    }
     if s.kernels == 0 && s.memops == 0 {
         let what = if s.nvtx_ranges > 0 { format!("{} NVTX ranges, CPU only", s.nvtx_ranges) } else { "nothing to attribute".to_string() };
         let _ = writeln!(out, "no CUDA kernels or memory operations in this export ({what})");

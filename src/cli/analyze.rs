@@ -20,9 +20,11 @@ pub enum FormatArg {
 /// `analyze` arguments.
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
-    /// The nsys SQLite export (`nsys export --type sqlite`) or a .nsys-rep/.qdrep report; or Nsight Compute
-    /// data alone (a .csv from `ncu --csv`, or a .ncu-rep). Several inputs, or a folder (every .sqlite, .nsys-rep,
-    /// .qdrep and .ncu-rep under it), are analyzed each into its own folder under --out, with fleet.md/fleet.csv.
+    /// The nsys SQLite export (`nsys export --type sqlite`) or a .nsys-rep/.qdrep report; a PyTorch profiler
+    /// trace (.json or .json.gz from torch.profiler, vLLM or SGLang; told by its content); or Nsight Compute data
+    /// alone (a .csv from `ncu --csv`, or a .ncu-rep). Several inputs, or a folder (every .sqlite, .nsys-rep,
+    /// .qdrep, .ncu-rep and trace .json/.json.gz under it), are analyzed each into its own folder under --out,
+    /// with fleet.md/fleet.csv.
     #[arg(required = true, num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// Nsight Compute data of the same run (CSV pages or .ncu-rep), joined to the nsys kernels; repeat the
@@ -76,6 +78,10 @@ pub struct AnalyzeArgs {
     /// Many inputs: analyze every input again, even those whose analysis is newer than the input and complete.
     #[arg(long)]
     pub force: bool,
+    /// Peak DRAM bandwidth of the GPU(s), GB/s (10⁹ B/s), for traffic.csv and the steps' HBM floor: replaces
+    /// what the export records or, for a PyTorch profiler trace (which records none), the table of known GPUs.
+    #[arg(long, value_parser = parse_peak)]
+    pub peak_gb_s: Option<f64>,
     /// How the export is read: `direct` bypasses the page cache (O_DIRECT, large aligned reads with read-ahead),
     /// `buffered` goes through it, `auto` reads directly a file of 64 MiB or more that is mostly not in the page
     /// cache. Same tables either way.
@@ -139,8 +145,9 @@ pub struct AnalyzeConfig {
     pub verbose: bool,
 }
 
-/// Input files of a fleet under `dir`: `.sqlite`, `.nsys-rep`, `.qdrep` and `.ncu-rep` (a report beside an export
-/// of the same name is left for the export), sorted; nothing below `skip` (the output folder).
+/// Input files of a fleet under `dir`: `.sqlite`, `.nsys-rep`, `.qdrep`, `.ncu-rep` (a report beside an export
+/// of the same name is left for the export) and PyTorch-profiler traces (`.json`, `.json.gz` whose content is a
+/// trace), sorted; nothing below `skip` (the output folder).
 fn inputs_under(dir: &std::path::Path, skip: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let skip_c = skip.canonicalize().ok();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
@@ -155,12 +162,20 @@ fn inputs_under(dir: &std::path::Path, skip: &std::path::Path, out: &mut Vec<Pat
         } else if meta.is_file() {
             let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
             let report = ext == "nsys-rep" || ext == "qdrep";
-            if (ext == "sqlite" || report || ext == "ncu-rep") && !(report && p.with_extension("sqlite").is_file()) {
+            if ((ext == "sqlite" || report || ext == "ncu-rep") && !(report && p.with_extension("sqlite").is_file())) || (::analyze::read::kineto::has_trace_name(&p) && ::analyze::read::kineto::looks_like_trace(&p)) {
                 out.push(p);
             }
         }
     }
     Ok(())
+}
+
+/// `--peak-gb-s`: a positive finite number of GB/s.
+fn parse_peak(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e6 => Ok(v),
+        _ => Err(format!("'{s}' is not a peak bandwidth in GB/s (a positive number such as 3350)")),
+    }
 }
 
 /// A trace id safe as a folder name: letters, digits, `.`, `_`, `+`, `-`; anything else `_`; no leading `.`.
@@ -192,7 +207,7 @@ impl AnalyzeArgs {
                 let mut v = Vec::new();
                 inputs_under(i, &out, &mut v).map_err(|e| anyhow::anyhow!("{}: {e}", i.display()))?;
                 if v.is_empty() {
-                    anyhow::bail!("{}: no .sqlite, .nsys-rep, .qdrep or .ncu-rep file under it", i.display());
+                    anyhow::bail!("{}: no .sqlite, .nsys-rep, .qdrep, .ncu-rep or PyTorch profiler .json/.json.gz file under it", i.display());
                 }
                 found.extend(v.into_iter().map(|p| (i.clone(), p)));
             } else {
@@ -210,11 +225,12 @@ impl AnalyzeArgs {
                 notes.push(format!("{} is given twice; analyzed once", p.display()));
                 continue;
             }
-            let rel = p.strip_prefix(&root).unwrap_or(&p).with_extension("");
+            let rel = p.strip_prefix(&root).unwrap_or(&p);
+            let rel = if ::analyze::read::kineto::has_trace_name(rel) { ::analyze::read::kineto::trace_stem(rel) } else { rel.with_extension("") };
             let base = match self.trace_id_from {
                 TraceIdFrom::Path => rel.iter().map(|c| c.to_string_lossy().into_owned()).collect::<Vec<_>>().join("+"),
                 TraceIdFrom::Parent => p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                TraceIdFrom::Stem => p.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                TraceIdFrom::Stem => rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             };
             let base = safe_id(&base);
             let mut id = base.clone();
@@ -253,8 +269,8 @@ impl AnalyzeArgs {
     /// Checks the arguments of one input and fills in defaults.
     pub fn into_config(self) -> anyhow::Result<AnalyzeConfig> {
         let input = self.inputs.into_iter().next().expect("clap requires an input");
-        let stem = input
-            .file_stem()
+        let named = if ::analyze::read::kineto::has_trace_name(&input) { ::analyze::read::kineto::trace_stem(&input).file_name().map(|s| s.to_os_string()) } else { input.file_stem().map(|s| s.to_os_string()) };
+        let stem = named
             .map(|s| s.to_string_lossy().into_owned())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| anyhow::anyhow!("'{}' has no file name; give the path of an nsys export", input.display()))?;
@@ -263,6 +279,7 @@ impl AnalyzeArgs {
             anyhow::bail!("--top must be at least 1");
         }
         let mut options = super::marked_options(self.phases, &self.step_pattern)?;
+        options.peak_gb_s = self.peak_gb_s;
         options.io = self.io.mode();
         options.models = match &self.sweep_csv {
             Some(p) => ::analyze::passes::traffic::ModelBytes::from_sweep_csv(p)

@@ -56,13 +56,23 @@ pub(crate) fn compute_tables(
         let file = ::analyze::read::ncu::read_inputs(&inputs, work)?;
         return Ok(::analyze::analyze_ncu(&input.display().to_string(), &file));
     }
+    if ::analyze::read::kineto::looks_like_trace(input) {
+        if !ncu.is_empty() {
+            anyhow::bail!("--ncu joins Nsight Compute data to an nsys export; {} is a PyTorch profiler trace", ::capture::text::path(input));
+        }
+        let t = std::time::Instant::now();
+        let tables = ::analyze::analyze_kineto(input, options, &progress)?;
+        progress(&format!("tables: computed ({:.2} s)", t.elapsed().as_secs_f64()));
+        return Ok(tables);
+    }
     let sqlite = ::analyze::read::nsys::export::ensure_sqlite(input, work)?;
     let ncu_file = if ncu.is_empty() { None } else { Some(::analyze::read::ncu::read_inputs(ncu, work)?) };
     let mut read = ::analyze::read::nsys::ReadOptions { io: options.io, ..Default::default() };
     if let Some(t) = threads {
         read.threads = t;
     }
-    let (trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &options.marks(), &progress, &read)?;
+    let (mut trace, attr) = ::analyze::pipeline::load_attributed_opts(&sqlite, &options.marks(), &progress, &read)?;
+    ::analyze::apply_peak(&mut trace, options);
     if ::analyze::read::directio::direct_opens() > 0 {
         progress("read with O_DIRECT, past the page cache (the file was not in it; --io buffered to read through it)");
     }

@@ -16,6 +16,9 @@ fn side(input: &Path, work: &Path, opts: &::analyze::Options) -> anyhow::Result<
         return Ok(schema::io::read_tables(&json)?);
     }
     ::analyze::fsutil::check_input(input)?;
+    if ::analyze::read::kineto::looks_like_trace(input) {
+        return Ok(::analyze::analyze_kineto(input, opts, &|_| {})?);
+    }
     let sqlite = ::analyze::read::nsys::export::ensure_sqlite(input, work)?;
     Ok(::analyze::analyze_file(&sqlite, opts)?)
 }

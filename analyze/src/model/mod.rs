@@ -5,6 +5,7 @@
 
 pub mod correlate;
 pub mod dense;
+pub mod gpus;
 
 /// "No such index": an op without a launching call, a call that launched nothing.
 pub const NONE: u32 = u32::MAX;
@@ -283,6 +284,47 @@ pub fn process_key(global: i64) -> i64 {
     global & !0xFF_FFFF
 }
 
+
+/// The base function name of a (demangled) kernel name: `void cutlass::Kernel2<…>(T1::Params)` → `Kernel2`,
+/// `std::enable_if<!T7, void>::type internal::gemvx::kernel<…>(T13)` → `kernel`.
+pub fn base_name(name: &str) -> String {
+    // Cut at the parameter list: the last '(' at template depth 0.
+    let mut depth = 0i32;
+    let mut cut = name.len();
+    let b = name.as_bytes();
+    let mut i = name.len();
+    while i > 0 {
+        i -= 1;
+        match b[i] {
+            b'>' => depth += 1,
+            b'<' => depth -= 1,
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 && i > 0 {
+                    cut = i;
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let head = if cut < name.len() && name[cut..].starts_with('(') { &name[..cut] } else { name };
+    // Drop template arguments (balanced <...>), keeping the text at depth 0.
+    let mut out = String::new();
+    let mut d = 0i32;
+    for c in head.chars() {
+        match c {
+            '<' => d += 1,
+            '>' => d -= 1,
+            _ if d == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    // The last word after spaces (drops return types) and after '::' (drops namespaces).
+    let last = out.split_whitespace().last().unwrap_or("");
+    last.rsplit("::").next().unwrap_or(last).trim().to_string()
+}
 
 /// An NVTX range as the reader streams it to the attribution sweep (names as keys, resolved at the end).
 #[derive(Debug, Clone, Copy)]

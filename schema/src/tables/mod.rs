@@ -78,6 +78,16 @@ pub struct TraceInfo {
     /// The profiler's command line (`.ncu-rep`), "" otherwise.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub command_line: String,
+    /// Format and versions of an input that is not an nsys export ("PyTorch profiler (Kineto) trace,
+    /// schemaVersion 1, CUPTI 22, CUDA runtime 12.4, CUDA driver 12.9"), "" for nsys exports.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// Rank of the traced process in a distributed job (a PyTorch-profiler trace's `distributedInfo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i64>,
+    /// Number of ranks of that job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world_size: Option<i64>,
 }
 
 /// Headline figures of one analysis.
@@ -162,6 +172,8 @@ pub const INPUT_NSYS: &str = "nsys";
 
 /// [`Tables::input_kind`] of Nsight Compute data alone.
 pub const INPUT_NCU: &str = "ncu";
+/// [`Tables::input_kind`] of a PyTorch-profiler (Kineto) trace.
+pub const INPUT_KINETO: &str = "pytorch-profiler";
 
 fn default_input_kind() -> String {
     INPUT_NSYS.into()
