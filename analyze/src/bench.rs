@@ -183,3 +183,178 @@ pub fn bare_scan(path: &Path, io: ReadMode) -> Result<u64> {
     std::hint::black_box(sink);
     Ok(n)
 }
+
+/// What [`make_kineto`] wrote.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KinetoTileStats {
+    /// Copies of the source's events.
+    pub tiles: u64,
+    /// Events written.
+    pub events: u64,
+    /// Uncompressed JSON bytes written.
+    pub json_bytes: u64,
+    /// Time shift between tiles, ns.
+    pub span_ns: i64,
+}
+
+/// Builds the PyTorch-profiler trace `out` (gzip when its name ends in `.gz`) from the trace `from` by repeating
+/// its events until the JSON holds at least `bytes` bytes, each tile shifted in time by the source's span (plus
+/// 1 ms) and in correlation ids (`args.correlation`, flow ids) by the source's largest id + 1, so that kernel ↔
+/// launch ↔ annotation links stay within every tile. Kernel counts and times scale exactly with the tiles. Each
+/// event is copied as its own text, keys in the source's order (as Kineto writes them), with only its `ts`,
+/// `args.correlation` and `id` rewritten — timestamps from integer nanoseconds, so none loses precision. The
+/// source's other top-level keys are kept.
+pub fn make_kineto(from: &Path, bytes: u64, out: &Path) -> Result<KinetoTileStats> {
+    use std::io::Write;
+    crate::fsutil::refuse_overwrite(out, &[from], "--out")?;
+    if bytes == 0 {
+        return Err(AnalyzeError::Io(IoError::BadInput { path: out.to_path_buf(), detail: "cannot be built with --bytes 0; give the uncompressed size wanted".into() }));
+    }
+    let bad = |why: String| AnalyzeError::NotATrace { path: from.to_path_buf(), why };
+    let raw = {
+        let mut f = std::fs::File::open(from).map_err(|e| AnalyzeError::Io(IoError::Unreadable { path: from.to_path_buf(), source: e }))?;
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut v).map_err(|e| AnalyzeError::Io(IoError::Unreadable { path: from.to_path_buf(), source: e }))?;
+        if v.starts_with(&[0x1f, 0x8b]) {
+            let mut d = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&v[..]), &mut d).map_err(|e| bad(format!("the gzip stream is damaged ({e})")))?;
+            d
+        } else {
+            v
+        }
+    };
+    // The source's events and top-level values, as text.
+    let mut events: Vec<Vec<u8>> = Vec::new();
+    let mut meta: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut scanner = crate::read::kineto::scan::Scanner::new();
+    scanner
+        .feed(&raw, &mut |item| match item {
+            crate::read::kineto::scan::Item::Event(e) => events.push(e.to_vec()),
+            crate::read::kineto::scan::Item::Meta(k, v) => meta.push((k.to_vec(), v.to_vec())),
+            crate::read::kineto::scan::Item::NotAnObject => {}
+        })
+        .map_err(|e| bad(format!("not a Chrome trace ({e:?})")))?;
+    if !scanner.saw_events {
+        return Err(bad("a JSON object without a top-level \"traceEvents\" array".into()));
+    }
+    let (mut lo, mut hi, mut max_corr) = (i64::MAX, i64::MIN, 0i64);
+    for e in &events {
+        if let Some(ts) = field(e, b"\"ts\"").and_then(|(a, b)| us(&e[a..b])) {
+            lo = lo.min(ts);
+            hi = hi.max(ts + field(e, b"\"dur\"").and_then(|(a, b)| us(&e[a..b])).unwrap_or(0));
+        }
+        for key in [&b"\"correlation\""[..], b"\"id\""] {
+            if let Some(c) = field(e, key).and_then(|(a, b)| std::str::from_utf8(&e[a..b]).ok()?.parse::<i64>().ok()) {
+                max_corr = max_corr.max(c);
+            }
+        }
+    }
+    if lo > hi {
+        return Err(bad("no event has a timestamp".into()));
+    }
+    let span_ns = hi - lo + 1_000_000;
+    let tmp = crate::fsutil::temp_beside(out);
+    let write = || -> std::io::Result<KinetoTileStats> {
+        let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        let gz = out.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+        let mut w: Box<dyn Write> = if gz { Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast())) } else { Box::new(file) };
+        let mut counter = CountingWriter { inner: &mut w, n: 0 };
+        counter.write_all(b"{\"traceEvents\": [\n")?;
+        let (mut tiles, mut written) = (0u64, 0u64);
+        let mut buf = Vec::new();
+        while counter.n < bytes {
+            let dt = span_ns * tiles as i64;
+            let dc = (max_corr + 1) * tiles as i64;
+            for e in &events {
+                buf.clear();
+                buf.extend_from_slice(e);
+                if tiles > 0 {
+                    // Later fields first, so that earlier offsets stay valid.
+                    let mut edits: Vec<((usize, usize), String)> = Vec::new();
+                    if let Some((a, b)) = field(e, b"\"ts\"") {
+                        if let Some(ts) = us(&e[a..b]) {
+                            let t = ts + dt;
+                            edits.push(((a, b), format!("{}{}.{:03}", if t < 0 { "-" } else { "" }, (t / 1000).abs(), (t % 1000).abs())));
+                        }
+                    }
+                    for key in [&b"\"correlation\""[..], b"\"id\""] {
+                        if let Some((a, b)) = field(e, key) {
+                            if let Some(c) = std::str::from_utf8(&e[a..b]).ok().and_then(|s| s.parse::<i64>().ok()) {
+                                edits.push(((a, b), (c + dc).to_string()));
+                            }
+                        }
+                    }
+                    edits.sort_by_key(|((a, _), _)| std::cmp::Reverse(*a));
+                    for ((a, b), text) in edits {
+                        buf.splice(a..b, text.into_bytes());
+                    }
+                }
+                if written > 0 {
+                    counter.write_all(b",\n")?;
+                }
+                counter.write_all(&buf)?;
+                written += 1;
+            }
+            tiles += 1;
+        }
+        counter.write_all(b"\n]")?;
+        for (k, v) in &meta {
+            counter.write_all(b", \"")?;
+            counter.write_all(k)?;
+            counter.write_all(b"\": ")?;
+            counter.write_all(v)?;
+        }
+        counter.write_all(b"}\n")?;
+        let n = counter.n;
+        drop(counter);
+        w.flush()?;
+        drop(w);
+        Ok(KinetoTileStats { tiles, events: written, json_bytes: n, span_ns })
+    };
+    match write() {
+        Ok(s) => {
+            std::fs::rename(&tmp, out).map_err(|e| AnalyzeError::Io(IoError::Write { path: out.to_path_buf(), source: e }))?;
+            Ok(s)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(AnalyzeError::Io(IoError::Write { path: out.to_path_buf(), source: e }))
+        }
+    }
+}
+
+/// The byte range of the number after the first `key` (with its quotes) in an event's text, e.g. `"ts": 12.5`.
+fn field(e: &[u8], key: &[u8]) -> Option<(usize, usize)> {
+    let at = memchr::memmem::find(e, key)? + key.len();
+    let mut a = at;
+    while e.get(a).is_some_and(|b| b.is_ascii_whitespace() || *b == b':') {
+        a += 1;
+    }
+    let mut b = a;
+    while e.get(b).is_some_and(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        b += 1;
+    }
+    (b > a).then_some((a, b))
+}
+
+/// Microseconds as text → ns.
+fn us(text: &[u8]) -> Option<i64> {
+    crate::read::kineto::event::us_to_ns(std::str::from_utf8(text).ok()?)
+}
+
+/// Counts the bytes written through it.
+struct CountingWriter<W: std::io::Write> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -266,3 +266,27 @@ fn odd_fields_are_skipped_and_counted() {
         assert!(notes.contains(want), "{want}:\n{notes}");
     }
 }
+
+#[test]
+fn a_tiled_trace_scales_exactly() {
+    let ts = traces();
+    let Some(src) = ts.iter().find(|p| p.to_string_lossy().contains("sglang_qwen3-8b_decode")) else { return };
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("big.json.gz");
+    let s = latency_anatomy_analyze::bench::make_kineto(src, 2_000_000, &out).unwrap();
+    assert!(s.tiles >= 3 && s.json_bytes >= 2_000_000, "{s:?}");
+    let one = analyze(src, &Options::default());
+    let many = analyze(&out, &Options::default());
+    let k = s.tiles;
+    assert_eq!(many.summary.kernels, one.summary.kernels * k);
+    assert_eq!(many.summary.kernel_ns, one.summary.kernel_ns * k as i64);
+    assert_eq!(many.summary.kernels_with_launch, one.summary.kernels_with_launch * k);
+    assert_eq!(many.summary.nvtx_ranges, one.summary.nvtx_ranges * k);
+    assert!(many.info.notes.iter().all(|n| !n.contains("skipped") && !n.contains("truncated")), "{:?}", many.info.notes);
+    // Every tile's graph replay stays joined to its own launch.
+    let mut o = Options::default();
+    o.step_pattern = schema::phase::StepPattern::new("execute_*").unwrap();
+    let steps = analyze(&out, &o).steps;
+    assert_eq!(steps.len() as u64, k);
+    assert!(steps.iter().all(|st| st.graph_launches == 1 && st.kernels == analyze(src, &o).steps[0].kernels));
+}

@@ -146,8 +146,8 @@ pub struct AnalyzeConfig {
 }
 
 /// Input files of a fleet under `dir`: `.sqlite`, `.nsys-rep`, `.qdrep`, `.ncu-rep` (a report beside an export
-/// of the same name is left for the export) and PyTorch-profiler traces (`.json`, `.json.gz` whose content is a
-/// trace), sorted; nothing below `skip` (the output folder).
+/// of the same name is left for the export) and PyTorch-profiler traces (`.json`, `.json.gz` whose content holds
+/// trace events; other JSON is not an input), sorted; nothing below `skip` (the output folder).
 fn inputs_under(dir: &std::path::Path, skip: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let skip_c = skip.canonicalize().ok();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
@@ -162,7 +162,7 @@ fn inputs_under(dir: &std::path::Path, skip: &std::path::Path, out: &mut Vec<Pat
         } else if meta.is_file() {
             let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
             let report = ext == "nsys-rep" || ext == "qdrep";
-            if ((ext == "sqlite" || report || ext == "ncu-rep") && !(report && p.with_extension("sqlite").is_file())) || (::analyze::read::kineto::has_trace_name(&p) && ::analyze::read::kineto::looks_like_trace(&p)) {
+            if ((ext == "sqlite" || report || ext == "ncu-rep") && !(report && p.with_extension("sqlite").is_file())) || (::analyze::read::kineto::has_trace_name(&p) && ::analyze::read::kineto::holds_trace_events(&p)) {
                 out.push(p);
             }
         }

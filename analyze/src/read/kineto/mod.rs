@@ -37,7 +37,7 @@ use event::{us_to_ns, Event};
 use scan::{Item, ScanError, Scanner};
 
 /// Bytes read (decompressed) per chunk.
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 1 << 20;
 
 /// Whether the file at `path` looks like a Chrome trace: gzip data, or text whose first non-blank byte is `{` or
 /// `[` (an SQLite database, an `.ncu-rep` or a CSV never starts so). The content decides, not the extension.
@@ -79,7 +79,7 @@ fn read_chunks(path: &Path, each: &mut dyn FnMut(Vec<u8>) -> bool) -> Result<Opt
         n == 2 && magic == [0x1f, 0x8b]
     };
     let mut src: Box<dyn Read + Send> = if gz { Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file))) } else { Box::new(file) };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
     let broken = std::thread::scope(|s| {
         s.spawn(move || {
             loop {
@@ -184,6 +184,40 @@ struct Builder {
     offset: Option<i64>,
     events: u64,
     meta: BTreeMap<String, serde_json::Value>,
+}
+
+/// The categories the analysis reads.
+const READ_CATS: [&str; 6] = ["kernel", "gpu_memcpy", "gpu_memset", "cuda_runtime", "cuda_driver", "user_annotation"];
+
+/// The `cat` of an event's bytes, when it can be read without parsing: the first `"cat"` token is a key of the
+/// event itself (after `{` or `,`, with no `{` or `[` before it) and its value a string without escapes.
+fn quick_cat(ev: &[u8]) -> Option<&[u8]> {
+    static CAT: std::sync::LazyLock<memchr::memmem::Finder<'static>> = std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"cat\""));
+    let at = CAT.find(ev)?;
+    if at == 0 || ev[1..at].iter().any(|&b| b == b'{' || b == b'[') {
+        return None;
+    }
+    if !matches!(ev[..at].iter().rev().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b',')) {
+        return None;
+    }
+    let mut i = at + 5;
+    let skip_ws = |i: &mut usize| {
+        while ev.get(*i).is_some_and(|b| b.is_ascii_whitespace()) {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if ev.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    skip_ws(&mut i);
+    if ev.get(i) != Some(&b'"') {
+        return None;
+    }
+    let start = i + 1;
+    let end = start + memchr::memchr2(b'"', b'\\', &ev[start..])?;
+    (ev[end] == b'"').then(|| &ev[start..end])
 }
 
 /// What an API name does.
@@ -298,15 +332,7 @@ impl Builder {
             }
             3 => {
                 self.api_events += 1;
-                let (Some(pid), Some(tid)) = (e.pid.0, e.tid.0) else {
-                    self.skipped.add("a CPU event without a numeric pid and tid");
-                    return;
-                };
-                if off_clock(start) || off_clock(end) {
-                    self.excluded.add("cuda_runtime", crate::read::nsys::plausible::OFF_CLOCK);
-                    return;
-                }
-                let global_tid = self.threads.id(pid, tid);
+                let Some(global_tid) = self.cpu_thread(&e, start, end, "cuda_runtime") else { return };
                 let (launch, sync, graph) = api_kind(name);
                 if sync {
                     self.trace.syncs.push(SyncCall { global_tid, start, end });
@@ -320,19 +346,43 @@ impl Builder {
                 }
             }
             _ => {
-                let (Some(pid), Some(tid)) = (e.pid.0, e.tid.0) else {
-                    self.skipped.add("a CPU event without a numeric pid and tid");
-                    return;
-                };
-                if off_clock(start) || off_clock(end) {
-                    self.excluded.add("user_annotation", crate::read::nsys::plausible::OFF_CLOCK);
-                    return;
-                }
-                let global_tid = self.threads.id(pid, tid);
+                let Some(global_tid) = self.cpu_thread(&e, start, end, "user_annotation") else { return };
                 let n = self.interner.intern(name);
                 self.trace.ranges.push(NvtxRange { start, end: end.max(start), open: false, global_tid, cross_thread: false, name: n, base: n, style: RangeStyle::PushPop });
             }
         }
+    }
+
+    /// The thread of a CPU event (API call or annotation), or `None` (counted) when it has no numeric pid and tid
+    /// or its times are beyond any clock.
+    fn cpu_thread(&mut self, e: &Event<'_>, start: i64, end: i64, table: &'static str) -> Option<i64> {
+        let (Some(pid), Some(tid)) = (e.pid.0, e.tid.0) else {
+            self.skipped.add("a CPU event without a numeric pid and tid");
+            return None;
+        };
+        if off_clock(start) || off_clock(end) {
+            self.excluded.add(table, crate::read::nsys::plausible::OFF_CLOCK);
+            return None;
+        }
+        Some(self.threads.id(pid, tid))
+    }
+
+    /// Takes an event the analysis does not read (a `python_function`, a `cpu_op`: most of a serving trace)
+    /// without parsing it: its `cat` is read straight from its bytes when that is safe (the first `"cat"` key of
+    /// the object, before any nested object or array). Returns false when the event must be parsed.
+    fn skip_fast(&mut self, ev: &[u8]) -> bool {
+        let Some(cat) = quick_cat(ev) else { return false };
+        if READ_CATS.iter().any(|c| c.as_bytes() == cat) {
+            return false;
+        }
+        let Ok(cat) = std::str::from_utf8(cat) else { return false };
+        self.events += 1;
+        if let Some(n) = self.cats.get_mut(cat) {
+            *n += 1;
+        } else {
+            self.cats.insert(cat.to_string(), 1);
+        }
+        true
     }
 
     fn meta(&mut self, key: &[u8], value: &[u8]) {
@@ -481,15 +531,22 @@ pub fn load(path: &Path, progress: Progress<'_>) -> Result<Trace> {
     let mut failure: Option<ScanError> = None;
     let mut malformed = 0u64;
     let mut odd = 0u64;
+    let mut busy = std::time::Duration::ZERO;
     let broken = read_chunks(path, &mut |chunk| {
+        let t = std::time::Instant::now();
         let r = scanner.feed(&chunk, &mut |item| match item {
-            Item::Event(bytes) => match serde_json::from_slice::<Event>(bytes) {
-                Ok(e) => b.event(e),
-                Err(_) => malformed += 1,
-            },
+            Item::Event(bytes) => {
+                if !b.skip_fast(bytes) {
+                    match serde_json::from_slice::<Event>(bytes) {
+                        Ok(e) => b.event(e),
+                        Err(_) => malformed += 1,
+                    }
+                }
+            }
             Item::Meta(k, v) => b.meta(k, v),
             Item::NotAnObject => odd += 1,
         });
+        busy += t.elapsed();
         match r {
             Ok(()) => true,
             Err(e) => {
@@ -530,18 +587,42 @@ pub fn load(path: &Path, progress: Progress<'_>) -> Result<Trace> {
         notes.insert(0, format!("the trace is truncated: {why}; analyzed from its {} complete event(s) ({} bytes read)", group(events), end.total_bytes));
     }
     progress(&format!(
-        "PyTorch profiler trace: {} kernels, {} memcpy/memset, {} launch calls, {} ranges read ({:.2} s)",
+        "PyTorch profiler trace: {} kernels, {} memcpy/memset, {} launch calls, {} ranges read from {} events, {} bytes ({:.2} s; {:.2} s of it splitting and parsing, the rest waiting for the reader)",
         trace.kernels.len(),
         trace.memops.len(),
         trace.api.len(),
         trace.ranges.len(),
-        t0.elapsed().as_secs_f64()
+        group(events),
+        group(end.total_bytes),
+        t0.elapsed().as_secs_f64(),
+        busy.as_secs_f64()
     ));
     Ok(trace)
 }
 
 fn group(n: u64) -> String {
     crate::read::nsys::group(n)
+}
+
+/// Whether the file holds a Chrome trace, judged from the first MiB of its (decompressed) content: a
+/// `"traceEvents"` key, or a bare array whose first element has a `"ph"`. For picking traces out of a folder
+/// that also holds other JSON (an engine's config, a metrics dump).
+pub fn holds_trace_events(path: &Path) -> bool {
+    const PEEK: usize = 1 << 20;
+    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic).unwrap_or(0);
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    let mut head = Vec::with_capacity(PEEK);
+    let r: Box<dyn Read> = if n == 2 && magic == [0x1f, 0x8b] { Box::new(flate2::read::MultiGzDecoder::new(f)) } else { Box::new(f) };
+    let _ = r.take(PEEK as u64).read_to_end(&mut head);
+    let text = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&head);
+    let first = text.iter().position(|b| !b.is_ascii_whitespace());
+    match first.map(|i| text[i]) {
+        Some(b'{') => memchr::memmem::find(text, b"\"traceEvents\"").is_some(),
+        Some(b'[') => memchr::memmem::find(text, b"\"ph\"").is_some(),
+        _ => false,
+    }
 }
 
 /// A file whose name says it is a trace (`.json`, `.json.gz`), for picking inputs out of a folder.
@@ -560,4 +641,35 @@ pub fn trace_stem(p: &Path) -> PathBuf {
         }
     }
     p.with_file_name(stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_category_is_read_from_the_bytes_only_when_safe() {
+        assert_eq!(quick_cat(br#"{"ph": "X", "cat": "python_function", "name": "f"}"#), Some(&b"python_function"[..]));
+        assert_eq!(quick_cat(br#"{"cat" :  "cpu_op"}"#), Some(&b"cpu_op"[..]));
+        // A nested "cat" key before the event's own, a value that is a string "cat", escapes: parse instead.
+        assert_eq!(quick_cat(br#"{"args": {"cat": "x"}, "cat": "kernel"}"#), None);
+        assert_eq!(quick_cat(br#"{"name": "cat", "cat": "kernel"}"#), None);
+        assert_eq!(quick_cat(br#"{"name": "a{b", "cat": "kernel"}"#), None);
+        assert_eq!(quick_cat(br#"{"cat": "ker\"nel"}"#), None);
+        assert_eq!(quick_cat(br#"{"cat": 5}"#), None);
+        assert_eq!(quick_cat(br#"{"name": "x \"cat\": \"cpu_op\""}"#), None);
+    }
+
+    #[test]
+    fn api_names_by_what_they_do() {
+        assert_eq!(api_kind("cudaLaunchKernel"), (true, false, false));
+        assert_eq!(api_kind("hipExtModuleLaunchKernel"), (true, false, false));
+        assert_eq!(api_kind("hipGraphLaunch"), (true, false, true));
+        assert_eq!(api_kind("cudaGraphLaunch_v10000"), (true, false, true));
+        assert_eq!(api_kind("cudaDeviceSynchronize"), (false, true, false));
+        assert_eq!(api_kind("hipEventSynchronize"), (false, true, false));
+        assert_eq!(api_kind("cudaMemcpyAsync"), (true, false, false));
+        assert_eq!(api_kind("cudaFuncSetAttribute"), (false, false, false));
+        assert_eq!((copy_kind("Memcpy DtoH (Device -> Pinned)", None), copy_kind("Memcpy", Some("PtoP")), copy_kind("Memcpy ???", None)), (2, 10, 0));
+    }
 }

@@ -54,6 +54,9 @@ struct Skip {
     escape: bool,
     /// A primitive value (number, literal): ends at the next delimiter.
     primitive: bool,
+    /// An object: only braces and quotes matter for finding its end (brackets balance inside it), so the scan
+    /// jumps from one of `"{}` to the next.
+    object: bool,
 }
 
 /// The resumable scanner: feed it bytes with [`Scanner::feed`], then call [`Scanner::finish`].
@@ -241,7 +244,12 @@ impl Scanner {
         let mut i = self.pos;
         if i == self.mark && !s.in_string && s.depth == 0 && !s.primitive {
             match buf[i] {
-                b'{' | b'[' => {
+                b'{' => {
+                    s.depth = 1;
+                    s.object = true;
+                    i += 1;
+                }
+                b'[' => {
                     s.depth = 1;
                     i += 1;
                 }
@@ -277,8 +285,20 @@ impl Scanner {
                 }
                 continue;
             }
-            if s.escape {
-                s.escape = false;
+            if s.object {
+                let Some(k) = memchr::memchr3(b'"', b'{', b'}', &buf[i..n]) else { break };
+                i += k;
+                match buf[i] {
+                    b'"' => s.in_string = true,
+                    b'{' => s.depth += 1,
+                    _ => {
+                        s.depth -= 1;
+                        if s.depth == 0 {
+                            self.pos = i + 1;
+                            return Some(i + 1);
+                        }
+                    }
+                }
                 i += 1;
                 continue;
             }
