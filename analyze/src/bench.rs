@@ -306,7 +306,6 @@ pub fn make_kineto(from: &Path, bytes: u64, out: &Path) -> Result<KinetoTileStat
         }
         counter.write_all(b"}\n")?;
         let n = counter.n;
-        drop(counter);
         w.flush()?;
         drop(w);
         Ok(KinetoTileStats { tiles, events: written, json_bytes: n, span_ns })

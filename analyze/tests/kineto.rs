@@ -100,6 +100,27 @@ fn gpus_ranks_and_versions_come_from_the_trace() {
 }
 
 #[test]
+fn every_trace_has_its_engine_steps() {
+    // HF marks its step with torch.profiler's ProfilerStep#N; vLLM V1 and SGLang name theirs execute_….
+    for t in traces() {
+        let prefix = if t.to_string_lossy().contains("_hf_") { "ProfilerStep" } else { "execute_" };
+        let mut opts = Options::default();
+        opts.step_pattern = schema::phase::StepPattern::new(&format!("{prefix}*")).unwrap();
+        let tables = analyze(&t, &opts);
+        let o = oracle(&t, Some(prefix));
+        let want: Vec<(i64, i64)> = o["steps"].as_array().unwrap().iter().map(|s| (s[0].as_i64().unwrap(), s[1].as_i64().unwrap())).collect();
+        let got: Vec<(i64, i64)> = tables.steps.iter().map(|s| (s.wall_ns, s.kernels as i64)).collect();
+        assert!(!want.is_empty(), "{}", t.display());
+        assert_eq!(got, want, "{}", t.display());
+        for s in &tables.steps {
+            assert_eq!(s.gpu_busy_ns + s.gpu_idle_ns + s.host_only_ns, s.wall_ns + s.gpu_overhang_ns, "{}", t.display());
+            let by_class: i64 = s.class_busy().iter().map(|(_, v)| *v).sum();
+            assert_eq!(by_class, s.gpu_busy_ns, "{}", t.display());
+        }
+    }
+}
+
+#[test]
 fn graph_replays_and_steps_follow_the_definitions() {
     let ts = traces();
     if ts.is_empty() {

@@ -156,7 +156,7 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(&path, &out).unwrap();
     let mut opts = Options::default();
     if d.byte() % 2 == 0 {
-        opts.step_pattern = latency_anatomy_schema_step_pattern("*");
+        opts.step_pattern = latency_anatomy_schema_step_pattern("?*");
     }
     match analyze_kineto(&path, &opts, &|_| {}) {
         Err(e) => {

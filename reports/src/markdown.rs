@@ -93,6 +93,16 @@ fn gpu_count(t: &Tables) -> String {
     }
 }
 
+/// What the trace's ranges are called: NVTX in an nsys export, annotations (`record_function`, `user_annotation`)
+/// in a PyTorch profiler trace.
+fn ranges_label(t: &Tables) -> &'static str {
+    if t.input_kind == schema::tables::INPUT_KINETO {
+        "Annotations (user_annotation)"
+    } else {
+        "NVTX"
+    }
+}
+
 fn gpu_line(t: &Tables) -> String {
     if t.info.gpus.is_empty() {
         let seen = devices_with_work(t);
@@ -589,9 +599,9 @@ pub fn render_summary(t: &Tables, top: usize) -> String {
         let _ = writeln!(out, "  {:>6}  {:>11}  {:<13} {}", fmt_pct(k.pct_gpu_time), fmt_ns(k.total_ns as f64), k.class, name);
     }
     if s.nvtx_ranges > 0 {
-        let _ = writeln!(out, "NVTX: {} ranges; {} of kernel time launched inside a range", s.nvtx_ranges, fmt_pct(s.attributed_pct));
+        let _ = writeln!(out, "{}: {} ranges; {} of kernel time launched inside a range", ranges_label(t), s.nvtx_ranges, fmt_pct(s.attributed_pct));
     } else {
-        let _ = writeln!(out, "NVTX: none in this trace");
+        let _ = writeln!(out, "{}: none in this trace", ranges_label(t));
     }
     for p in &s.phases {
         let total: i64 = t.classes.iter().filter(|c| &c.phase == p).map(|c| c.total_ns).sum();

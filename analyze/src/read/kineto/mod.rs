@@ -3,7 +3,7 @@
 //! every table works unchanged.
 //!
 //! The file is streamed, never held whole: one thread reads (and un-gzips) it in chunks, this one splits the
-//! bytes into events ([`scan`]) and parses each on its own ([`event`]). What is read (Kineto's `cat` values):
+//! bytes into events (`scan`) and parses each on its own ([`event`]). What is read (Kineto's `cat` values):
 //! - `kernel` → kernels (device, stream, grid, block, `correlation`; on a CUDA-graph replay the correlation is
 //!   the graph launch's);
 //! - `gpu_memcpy` / `gpu_memset` → memory operations (kind from the name or `args.kind`, `args.bytes`);
@@ -300,7 +300,7 @@ impl Builder {
         let end = start.saturating_add(dur);
         let name = e.name.as_deref().unwrap_or("[unnamed]");
         match what {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let device = e.args.device.0.or(e.pid.0).unwrap_or(-1);
                 let stream = e.args.stream.0.or(e.tid.0).unwrap_or(-1);
                 let bytes = e.args.bytes.0;

@@ -194,6 +194,9 @@ impl Scanner {
                 }
                 Top::InValue => {
                     if let Some(end) = self.skip_value(n) {
+                        if end == self.mark {
+                            return Err(ScanError::Malformed("a value missing after ':'"));
+                        }
                         let (key, value) = (std::mem::take(&mut self.key), &self.buf[self.mark..end]);
                         sink(Item::Meta(&key, value));
                         self.pos = end;
@@ -223,6 +226,10 @@ impl Scanner {
                 }
                 Top::InEvent => {
                     if let Some(end) = self.skip_value(n) {
+                        if end == self.mark {
+                            // A '}' or ']' where an element belongs: nothing to skip, and nothing would move on.
+                            return Err(ScanError::Malformed("a bracket that does not close the events array"));
+                        }
                         let v = &self.buf[self.mark..end];
                         sink(if v.first() == Some(&b'{') { Item::Event(v) } else { Item::NotAnObject });
                         self.pos = end;
@@ -411,6 +418,11 @@ mod tests {
         assert_eq!(s.feed(b"SQLite format 3", &mut |_| {}), Err(ScanError::NotJson(b'S')));
         let mut s = Scanner::new();
         assert!(s.feed(br#"{"a" 1}"#, &mut |_| {}).is_err());
+        // Found by fuzzing: a '}' inside the events array was a zero-length element, and the scan never moved on.
+        for bad in [&br#"{"traceEvents": [, "x": "t"}"#[..], br#"{"traceEvents": [1, }"#, br#"{"a": }"#, br#"{"a": ,"#] {
+            let mut s = Scanner::new();
+            assert!(matches!(s.feed(bad, &mut |_| {}), Err(ScanError::Malformed(_))), "{}", String::from_utf8_lossy(bad));
+        }
         let mut s = Scanner::new();
         s.feed(br#"{"a": {"traceEvents": []}}"#, &mut |_| {}).unwrap();
         assert!(!s.saw_events, "only a top-level traceEvents counts");
