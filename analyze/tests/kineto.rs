@@ -311,3 +311,19 @@ fn a_tiled_trace_scales_exactly() {
     assert_eq!(steps.len() as u64, k);
     assert!(steps.iter().all(|st| st.graph_launches == 1 && st.kernels == analyze(src, &o).steps[0].kernels));
 }
+
+#[test]
+fn vendor_gemms_are_gemms_and_the_other_share_is_printed() {
+    // hipBLASLt's Cijk_* and TensorRT-LLM's bmm_* kernels hold most of the GEMM time of the AMD and B200 traces.
+    for t in traces() {
+        let tables = analyze(&t, &Options::default());
+        let total: i64 = tables.kernels.iter().map(|k| k.total_ns).sum();
+        let other: i64 = tables.kernels.iter().filter(|k| k.class == "other").map(|k| k.total_ns).sum();
+        eprintln!("{}: other {:.1} % of kernel time", t.file_name().unwrap().to_string_lossy(), 100.0 * other as f64 / total as f64);
+        for k in &tables.kernels {
+            if k.name.starts_with("Cijk_") || k.name.starts_with("bmm_") {
+                assert_eq!(k.class, "gemm", "{}", k.name);
+            }
+        }
+    }
+}

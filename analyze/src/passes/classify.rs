@@ -4,7 +4,8 @@
 //! name. The order matters: attention kernels contain `cutlass`/`gemm`-like words and must match first; the
 //! `reduce` in cuBLASLt's split-K reduction belongs to the GEMM; PyTorch's `elementwise_kernel<…direct_copy…>`
 //! is a copy, not an activation. Patterns were chosen on the kernel names of the real exports in
-//! `../shared/realdata` (PyTorch, cuBLAS, cuDNN, CUTLASS, FlashAttention, TensorRT, nvFuser) and on candle's
+//! `../shared/realdata` (PyTorch, cuBLAS, cuDNN, CUTLASS, FlashAttention, TensorRT, nvFuser; hipBLASLt and
+//! TensorRT-LLM GEMMs from the PyTorch-profiler traces) and on candle's
 //! CUDA kernels (`ucopy_bf16`, `rmsnorm_bf16`, `rope_i_bf16`, `badd_f32`, `fast_sum_f32`, ...).
 
 use serde::{Deserialize, Serialize};
@@ -138,6 +139,10 @@ pub const RULES: &[(&str, KernelClass)] = &[
     ("winograd", Gemm),
     ("fft", Gemm),
     ("scudnn", Gemm),
+    // hipBLASLt / Tensile GEMMs on AMD (`Cijk_Alik_Bljk_…`: C[i,j,k] from A and B, the Tensile naming scheme).
+    ("cijk_", Gemm),
+    // TensorRT-LLM batched GEMMs, MXFP4/FP8 MoE experts among them (`bmm_MxE4m3_MxE2m1MxE4m3_…`).
+    ("bmm_", Gemm),
     ("im2col", Gemm),
     ("dot_kernel", Gemm),
     // Copies and casts before elementwise: PyTorch wraps copies in `elementwise_kernel<…direct_copy…>`.
@@ -251,6 +256,9 @@ mod tests {
             ("cast_f32_bf16", CopyCast),
             ("fast_sum_f32", Reduction),
             ("badd_f32", Elementwise),
+            ("Cijk_Alik_Bljk_BBS_BH_Bias_HA_S_SAV_UserArgs_MT256x32x64_MI16x16x1_SN_LDSB1_AFC1_AFEM1", Gemm),
+            ("bmm_MxE4m3_MxE2m1MxE4m3_Fp32_t128x16x256u2_s3_et128x16_m128x16x32_cga1x1x1_16dp256b_rM_TN_transOut", Gemm),
+            ("bmm_Bfloat16_MxE2m1MxE4m3_Fp32_t128x16x256u2_s3_et128x16_m128x16x32_cga1x1x1_16dp256b_rM_TN", Gemm),
         ];
         for (name, want) in cases {
             assert_eq!(classify(name), want, "{name}");
